@@ -1,0 +1,102 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find credentials in git repositories before they leak.
+///
+/// Exit status: 0 when nothing was found, 1 when findings were reported,
+/// 2 when the scan could not run.
+#[derive(Debug, Parser)]
+#[command(name = "tightlip", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to color human output; NO_COLOR in the environment means never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print secret values in clear. Without it, output shows only a
+    /// redacted preview.
+    #[arg(long, global = true)]
+    pub show_secrets: bool,
+    /// Print only findings and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log decisions (skipped paths, loaded rules, timings) to stderr;
+    /// repeat for more detail.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanLimits {
+    /// Skip files and blobs larger than this many bytes (they are listed
+    /// as skipped).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::detect::DEFAULT_MAX_SIZE)]
+    pub max_size: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan the working tree: every file git would commit, plus tracked
+    /// files that a .gitignore now matches. Works on plain directories too.
+    Scan {
+        /// File or directory to scan.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        limits: ScanLimits,
+    },
+    /// Scan every commit reachable from any ref, each unique blob once.
+    History {
+        /// Repository to scan.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Scan only commits in this revision range, such as `A..B`.
+        #[arg(long, value_name = "RANGE", conflicts_with_all = ["since_commit", "git_ref"])]
+        range: Option<String>,
+        /// Scan only commits after this one (exclusive), from every ref.
+        #[arg(long, value_name = "COMMIT")]
+        since_commit: Option<String>,
+        /// Scan only commits reachable from this ref.
+        #[arg(long = "ref", value_name = "REF")]
+        git_ref: Option<String>,
+        #[command(flatten)]
+        limits: ScanLimits,
+    },
+    /// Manage the built-in rules.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Print every rule with its id, severity and description.
+    List,
+}

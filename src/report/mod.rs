@@ -1,0 +1,1 @@
+//! Output formats for a [`crate::finding::Report`].

@@ -1,0 +1,2 @@
+//! Where blobs come from: the working tree, the index, history and push
+//! ranges. Each source turns what it read into a [`crate::finding::Report`].
