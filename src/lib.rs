@@ -4,6 +4,7 @@
 //! which committed files would feed a live database password.
 
 pub mod cli;
+pub mod cmd;
 pub mod detect;
 pub mod finding;
 pub mod report;

@@ -1,0 +1,3 @@
+//! Subcommand implementations; each `run` returns the process exit code.
+
+pub mod history;
