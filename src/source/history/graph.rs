@@ -12,7 +12,7 @@ use bstr::BString;
 use gix::ObjectId;
 use rustc_hash::FxHashMap;
 
-use super::odb::{Collector, NO_OBJECT, ObjectIndex, ObjectStore, ObjectTable, Visitor};
+use super::odb::{Collector, NO_OBJECT, ObjectIndex, ObjectStore, ObjectTable, PackItem, Visitor};
 use super::HistoryError;
 
 /// What a tree entry points to.
@@ -188,7 +188,9 @@ impl Visitor for MetadataVisitor<'_> {
 impl Graph {
     /// Decodes every tree and commit of `store` (packs in parallel, then
     /// loose objects) into a [`Graph`].
-    pub fn build(store: &ObjectStore, threads: Option<usize>) -> Result<Graph, HistoryError> {
+    /// `metadata` holds each pack's tree and commit chains, in the order
+    /// of `store.packs`.
+    pub fn build(store: &ObjectStore, metadata: Vec<Vec<PackItem>>, threads: Option<usize>) -> Result<Graph, HistoryError> {
         let interrupt = std::sync::atomic::AtomicBool::new(false);
         let shared = Arc::new(Mutex::new(Vec::new()));
         let visitor = MetadataVisitor {
@@ -196,9 +198,8 @@ impl Graph {
             hash: store.hash,
             out: Collector::new(shared.clone()),
         };
-        for pack in &store.packs {
-            let split = pack.split_by_kind(&store.objects)?;
-            pack.traverse(split.metadata, threads, &interrupt, visitor.clone())?;
+        for (pack, items) in store.packs.iter().zip(metadata) {
+            pack.traverse(items, threads, &interrupt, visitor.clone())?;
         }
         store.visit_loose(false, visitor.clone());
         drop(visitor);
@@ -292,6 +293,14 @@ impl Graph {
     pub fn entry_count(&self) -> usize {
         self.entries.len()
     }
+
+    /// Frees the tree entries once nothing walks trees any more; names
+    /// and commits stay.
+    pub fn drop_trees(&mut self) {
+        self.entries = Vec::new();
+        self.tree_ranges = Vec::new();
+        self.absent_ids = FxHashMap::default();
+    }
 }
 
 /// Orders two tree entries the way git sorts a tree: by name, where a
@@ -339,6 +348,11 @@ impl Paths {
         node
     }
 
+    /// Returns the node for `name` inside `parent` if one was created.
+    pub fn get(&self, parent: u32, name: u32) -> Option<u32> {
+        self.lookup.get(&(parent, name)).copied()
+    }
+
     /// Returns the name ids from the root down to `node`.
     pub fn components(&self, mut node: u32) -> Vec<u32> {
         let mut names = Vec::new();
@@ -361,16 +375,6 @@ impl Paths {
             path.extend_from_slice(graph.name(name));
         }
         path
-    }
-
-    /// Returns the object at `node` inside tree `root`, if any.
-    pub fn find(&self, graph: &Graph, root: ObjectIndex, node: u32) -> Option<ObjectIndex> {
-        let mut current = root;
-        for name in self.components(node) {
-            let entries = graph.tree(current)?;
-            current = entries.iter().find(|e| e.name() == name)?.object;
-        }
-        Some(current)
     }
 }
 

@@ -7,7 +7,7 @@
 //! parents-first and oldest first, so the first commit recorded for a
 //! (blob, path) pair is the oldest one that introduced it.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
 use super::graph::{EntryKind, Graph, Paths, ROOT_PATH, git_order};
@@ -84,6 +84,31 @@ impl Introductions {
         }
     }
 
+    /// Returns the introduced (blob, path) pairs that tree `root` (HEAD's
+    /// tree) still has.
+    pub fn pairs_in_tree(&self, graph: &Graph, root: ObjectIndex) -> FxHashSet<(ObjectIndex, u32)> {
+        let mut found = FxHashSet::default();
+        let mut stack = vec![(root, ROOT_PATH)];
+        while let Some((tree, dir)) = stack.pop() {
+            let Some(entries) = graph.tree(tree) else {
+                continue;
+            };
+            for entry in entries {
+                let Some(path) = self.paths.get(dir, entry.name()) else {
+                    continue;
+                };
+                match entry.kind() {
+                    EntryKind::Tree => stack.push((entry.object, path)),
+                    EntryKind::Blob if self.first.contains_key(&(entry.object, path)) => {
+                        found.insert((entry.object, path));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        found
+    }
+
     /// Returns every path at which the selected commits introduced `blob`.
     pub fn paths_of(&self, blob: ObjectIndex) -> &[u32] {
         let (start, len) = self.blob_ranges[blob as usize];
@@ -151,12 +176,16 @@ impl Walker<'_> {
             for (base, cursor) in base_entries.iter().zip(cursors.iter_mut()) {
                 while *cursor < base.len() {
                     let candidate = &base[*cursor];
-                    let order = git_order(
+                    let order = if candidate.name() == entry.name() && candidate.kind() == entry.kind() {
+                        std::cmp::Ordering::Equal
+                    } else {
+                        git_order(
                         graph.name(candidate.name()),
                         candidate.kind() == EntryKind::Tree,
                         name,
                         is_tree,
-                    );
+                    )
+                    };
                     if order == std::cmp::Ordering::Less {
                         *cursor += 1;
                         continue;

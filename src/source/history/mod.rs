@@ -87,7 +87,7 @@ pub fn scan_history(repo: &Path, detector: &Detector, options: &HistoryOptions) 
     })?;
     let objects_dir = repository.common_dir().join("objects");
     let store = ObjectStore::open(&objects_dir, repository.object_hash())?;
-    log::debug!(
+    eprintln!(
         "{} objects in {} packs ({} bytes) and {} loose objects",
         store.objects.len(),
         store.packs.len(),
@@ -95,8 +95,15 @@ pub fn scan_history(repo: &Path, detector: &Detector, options: &HistoryOptions) 
         store.loose_ids.len()
     );
 
-    let graph = Graph::build(&store, options.threads)?;
-    log::debug!(
+    let mut metadata = Vec::with_capacity(store.packs.len());
+    let mut blobs = Vec::with_capacity(store.packs.len());
+    for pack in &store.packs {
+        let split = pack.split_by_kind(&store.objects)?;
+        metadata.push(split.metadata);
+        blobs.push(split.blobs);
+    }
+    let mut graph = Graph::build(&store, metadata, options.threads)?;
+    eprintln!(
         "decoded {} commits and {} tree entries in {:?}",
         graph.commits.len(),
         graph.entry_count(),
@@ -104,17 +111,25 @@ pub fn scan_history(repo: &Path, detector: &Detector, options: &HistoryOptions) 
     );
     let selection = select::select(&repository, &graph, &store.objects, options)?;
     let introductions = Introductions::compute(&graph, &selection, store.objects.len());
-    log::debug!(
+    eprintln!(
         "{} (blob, path) pairs introduced by {} commits, after {:?}",
         introductions.first.len(),
         selection.selected_count(),
         started.elapsed()
     );
 
-    let scanned = scan_blobs(&store, &graph, &introductions, detector, options.threads)?;
-    log::debug!("scanned {} blobs, after {:?}", scanned.blobs, started.elapsed());
+    let head_pairs = repository
+        .head_tree_id()
+        .ok()
+        .and_then(|id| store.objects.index(&id))
+        .map(|tree| introductions.pairs_in_tree(&graph, tree))
+        .unwrap_or_default();
+    graph.drop_trees();
 
-    let mut report = assemble(&repository, &store, &graph, &selection, &introductions, scanned)?;
+    let scanned = scan_blobs(&store, blobs, &graph, &introductions, detector, options.threads)?;
+    eprintln!("scanned {} blobs, after {:?}", scanned.blobs, started.elapsed());
+
+    let mut report = assemble(&repository, &store, &graph, &selection, &introductions, &head_pairs, scanned)?;
     for id in &graph.unparsable {
         report
             .warnings
@@ -188,6 +203,7 @@ impl Visitor for BlobVisitor<'_> {
 /// each blob that the selection introduced.
 fn scan_blobs(
     store: &ObjectStore,
+    blobs: Vec<Vec<odb::PackItem>>,
     graph: &Graph,
     introductions: &Introductions,
     detector: &Detector,
@@ -204,9 +220,8 @@ fn scan_blobs(
             seen: &seen,
             out: Collector::new(shared.clone()),
         };
-        for pack in &store.packs {
-            let split = pack.split_by_kind(&store.objects)?;
-            pack.traverse(split.blobs, threads, &interrupt, visitor.clone())?;
+        for (pack, items) in store.packs.iter().zip(blobs) {
+            pack.traverse(items, threads, &interrupt, visitor.clone())?;
         }
         store.visit_loose(true, visitor.clone());
     }
@@ -274,6 +289,7 @@ fn assemble(
     graph: &Graph,
     selection: &select::Selection,
     introductions: &Introductions,
+    head_pairs: &rustc_hash::FxHashSet<(ObjectIndex, u32)>,
     scanned: Scanned,
 ) -> Result<Report, HistoryError> {
     let mut report = Report {
@@ -309,10 +325,6 @@ fn assemble(
         .map(|&slot| (slot, commit_info(repo, store.objects.id(graph.commits[slot as usize].object))))
         .collect();
 
-    let head_tree = repo
-        .head_tree_id()
-        .ok()
-        .and_then(|id| store.objects.index(&id));
     let path_bytes = |path: u32| -> BString { introductions.paths.path(graph, path) };
 
     let mut matches: Vec<(Match, Location)> = Vec::new();
@@ -322,9 +334,7 @@ fn assemble(
         let path = path_bytes(result.path);
         match result.outcome {
             Ok(found) => {
-                let in_head = head_tree
-                    .map(|tree| introductions.paths.find(graph, tree, result.path) == Some(result.blob))
-                    .unwrap_or(false);
+                let in_head = head_pairs.contains(&(result.blob, result.path));
                 let refs = refs_of(commit);
                 for m in found {
                     let location = Location {
