@@ -96,8 +96,12 @@ impl Fixture {
         f.git(&["mv", "config/settings.py", "config/prod.py"]);
         f.renamed = f.commit("rename settings");
 
-        f.repo.write("deploy/one.txt", format!("token: {TOKEN_TWICE}\n"));
-        f.repo.write("deploy/two.txt", format!("first line\nsecond line\nGITHUB_TOKEN={TOKEN_TWICE}\n"));
+        f.repo
+            .write("deploy/one.txt", format!("token: {TOKEN_TWICE}\n"));
+        f.repo.write(
+            "deploy/two.txt",
+            format!("first line\nsecond line\nGITHUB_TOKEN={TOKEN_TWICE}\n"),
+        );
         f.repeated = f.commit("add deploy files");
 
         // A feature branch merged back; the secret exists only in the merge.
@@ -108,7 +112,8 @@ impl Fixture {
         f.repo.write("README.md", "# Demo\n\nMore text.\n");
         f.commit("extend readme");
         f.git(&["merge", "-q", "--no-ff", "--no-commit", "feature"]);
-        f.repo.write("merge/added.txt", format!("one\naws_key = {KEY_MERGE}\n"));
+        f.repo
+            .write("merge/added.txt", format!("one\naws_key = {KEY_MERGE}\n"));
         f.merge = f.commit("merge feature");
 
         // An annotated tag keeps a deleted branch's commit reachable.
@@ -121,7 +126,8 @@ impl Fixture {
 
         // A deleted branch with nothing else pointing at it is unreachable.
         f.git(&["checkout", "-q", "-b", "gone"]);
-        f.repo.write("gone/key.txt", format!("{KEY_DELETED_BRANCH}\n"));
+        f.repo
+            .write("gone/key.txt", format!("{KEY_DELETED_BRANCH}\n"));
         f.commit("gone key");
         f.git(&["checkout", "-q", "main"]);
         f.git(&["branch", "-q", "-D", "gone"]);
@@ -137,7 +143,10 @@ impl Fixture {
         f.git(&["notes", "add", "-m", &note, &init]);
 
         // Work in progress kept only in the stash.
-        f.repo.write("src/app.py", format!("print('hello')\nTOKEN = '{TOKEN_STASH}'\n"));
+        f.repo.write(
+            "src/app.py",
+            format!("print('hello')\nTOKEN = '{TOKEN_STASH}'\n"),
+        );
         f.git(&["stash", "-q"]);
         f.stash = f.git(&["rev-parse", "refs/stash"]);
         f
@@ -160,7 +169,10 @@ fn locations(report: &Value) -> Vec<(String, u64, String)> {
             all.push((
                 location["path"].as_str().unwrap_or_default().to_string(),
                 location["line"].as_u64().unwrap_or_default(),
-                location["commit"]["id"].as_str().unwrap_or_default().to_string(),
+                location["commit"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             ));
         }
     }
@@ -209,9 +221,15 @@ fn check_full_history(f: &Fixture, report: &Value) {
     assert_eq!(renamed_locations[1]["commit"]["id"], f.renamed.as_str());
     assert_eq!(renamed_locations[1]["in_head"], true);
     assert_eq!(renamed_locations[0]["commit"]["author"], "Test Author");
-    assert_eq!(renamed_locations[0]["commit"]["email"], "author@example.org");
+    assert_eq!(
+        renamed_locations[0]["commit"]["email"],
+        "author@example.org"
+    );
     let date = git_at(f.repo.path(), 0, &["show", "-s", "--format=%aI", &f.added]);
-    assert_eq!(renamed_locations[0]["commit"]["date"], date.replace("+00:00", "Z"));
+    assert_eq!(
+        renamed_locations[0]["commit"]["date"],
+        date.replace("+00:00", "Z")
+    );
     let refs = renamed_locations[0]["refs"].as_array().unwrap();
     assert!(refs.iter().any(|r| r == "refs/heads/main"), "{refs:?}");
 
@@ -246,12 +264,18 @@ fn check_full_history(f: &Fixture, report: &Value) {
     assert_eq!(stashed["commit"]["id"], f.stash.as_str());
     assert_eq!(stashed["line"], 2);
     let stash_refs = stashed["refs"].as_array().unwrap();
-    assert!(stash_refs.iter().any(|r| r == "refs/stash"), "{stash_refs:?}");
+    assert!(
+        stash_refs.iter().any(|r| r == "refs/stash"),
+        "{stash_refs:?}"
+    );
 
     // Notes are blobs named after the annotated commit.
     let note = location_at(report, &f.init);
     let note_refs = note["refs"].as_array().unwrap();
-    assert!(note_refs.iter().any(|r| r == "refs/notes/commits"), "{note_refs:?}");
+    assert!(
+        note_refs.iter().any(|r| r == "refs/notes/commits"),
+        "{note_refs:?}"
+    );
 
     // Unreachable content is never reported.
     assert!(!has_path(report, "gone/key.txt"), "{all:?}");
@@ -297,7 +321,12 @@ fn pack_loose_objects(dir: &Path) {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("run git pack-objects");
-    child.stdin.take().unwrap().write_all(ids.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ids.as_bytes())
+        .unwrap();
     assert!(child.wait().unwrap().success());
     common::git_in(dir, &["prune-packed"]);
 }
@@ -333,7 +362,10 @@ fn history_range_excludes_older() {
     assert_eq!(output.status.code(), Some(1), "{report:#}");
     // The rename commit is in range and introduces the key at its new path.
     assert!(!has_path(&report, "config/settings.py"));
-    assert_eq!(location_at(&report, "config/prod.py")["commit"]["id"], f.renamed.as_str());
+    assert_eq!(
+        location_at(&report, "config/prod.py")["commit"]["id"],
+        f.renamed.as_str()
+    );
     assert!(has_path(&report, "merge/added.txt"));
     // Not reachable from main.
     assert!(!has_path(&report, "side/key.txt"));
@@ -372,10 +404,16 @@ fn history_unknown_revision_fails() {
         ["--since-commit", "0123456789abcdef0123456789abcdef01234567"],
         ["--ref", "refs/heads/missing"],
     ] {
-        let output = tightlip_in(f.repo.path(), &["history", "--format", "json", args[0], args[1]]);
+        let output = tightlip_in(
+            f.repo.path(),
+            &["history", "--format", "json", args[0], args[1]],
+        );
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(args[1].split("..").next().unwrap()), "{stderr}");
+        assert!(
+            stderr.contains(args[1].split("..").next().unwrap()),
+            "{stderr}"
+        );
     }
 }
 
@@ -404,7 +442,12 @@ fn history_clean_repository_exits_zero() {
 fn history_empty_repository_is_clean() {
     let repo = TempRepo::new();
     let output = repo.tightlip(&["history", "--format", "json"]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// A source repository with a secret in its first commit, then three more
@@ -419,7 +462,10 @@ fn shallow_clone() -> (TempRepo, tempfile::TempDir, String) {
     }
     let parent = tempfile::tempdir().unwrap();
     let url = format!("file://{}", source.path().display());
-    common::git_in(parent.path(), &["clone", "-q", "--depth=1", &url, "shallow"]);
+    common::git_in(
+        parent.path(),
+        &["clone", "-q", "--depth=1", &url, "shallow"],
+    );
     (source, parent, first)
 }
 
@@ -436,7 +482,12 @@ fn history_shallow_reports_boundary_files() {
     assert_eq!(location["line"], 1);
     assert_eq!(report["stats"]["history_truncated"], true);
     let warnings = report["warnings"].as_array().unwrap();
-    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("shallow")), "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("shallow")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -447,4 +498,37 @@ fn history_shallow_range_outside_fails() {
     let output = tightlip_in(&clone, &["history", "--format", "json", "--range", &range]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains(&first));
+}
+
+#[test]
+fn history_partial_clone_reports_missing() {
+    let source = TempRepo::new();
+    source.git(&["config", "uploadpack.allowFilter", "true"]);
+    source.write("old.txt", format!("{KEY_RENAMED}\n"));
+    source.commit_all("old");
+    source.git(&["rm", "-q", "old.txt"]);
+    source.write("new.txt", "clean\n");
+    source.commit_all("new");
+    let parent = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", source.path().display());
+    common::git_in(
+        parent.path(),
+        &["clone", "-q", "--filter=blob:none", &url, "partial"],
+    );
+    let clone = parent.path().join("partial");
+
+    let output = tightlip_in(&clone, &["history", "--format", "json"]);
+    let report = json_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let skipped = report["skipped"].as_array().unwrap();
+    let old = skipped
+        .iter()
+        .find(|s| s["path"] == "old.txt")
+        .unwrap_or_else(|| panic!("old.txt not listed as skipped: {report:#}"));
+    assert_eq!(old["reason"]["reason"], "missing_object");
+    assert!(
+        !skipped.iter().any(|s| s["path"] == "new.txt"),
+        "{skipped:?}"
+    );
+    assert_eq!(report["stats"]["blobs_scanned"], 1);
 }

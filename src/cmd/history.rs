@@ -13,7 +13,12 @@ use crate::source::history::{HistoryOptions, scan_history};
 
 /// Runs a history scan and prints the report. Returns 0 when nothing was
 /// found, 1 with findings, 2 when the scan could not run.
-pub fn run(global: &GlobalArgs, path: &Path, options: HistoryOptions, max_size: u64) -> anyhow::Result<u8> {
+pub fn run(
+    global: &GlobalArgs,
+    path: &Path,
+    options: HistoryOptions,
+    max_size: u64,
+) -> anyhow::Result<u8> {
     let detector = Detector::new(DetectorOptions { max_size })?;
     let report = match scan_history(path, &detector, &options) {
         Ok(report) => report,
@@ -94,8 +99,16 @@ fn write_human(out: &mut impl Write, report: &Report, show_secrets: bool) -> std
         };
         writeln!(out, "{} [{}] {}", finding.rule_id, finding.severity, secret)?;
         for location in &finding.locations {
-            let commit = location.commit.as_ref().map(|c| c.id.as_str()).unwrap_or("-");
-            writeln!(out, "  {}:{}:{} in {commit}", location.path, location.line, location.column)?;
+            let commit = location
+                .commit
+                .as_ref()
+                .map(|c| c.id.as_str())
+                .unwrap_or("-");
+            writeln!(
+                out,
+                "  {}:{}:{} in {commit}",
+                location.path, location.line, location.column
+            )?;
         }
     }
     for skipped in &report.skipped {

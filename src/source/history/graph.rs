@@ -12,8 +12,8 @@ use bstr::BString;
 use gix::ObjectId;
 use rustc_hash::FxHashMap;
 
-use super::odb::{Collector, NO_OBJECT, ObjectIndex, ObjectStore, ObjectTable, PackItem, Visitor};
 use super::HistoryError;
+use super::odb::{Collector, NO_OBJECT, ObjectIndex, ObjectStore, ObjectTable, PackItem, Visitor};
 
 /// What a tree entry points to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,12 +115,19 @@ impl MetadataChunk {
         id
     }
 
-    fn add_tree(&mut self, objects: &ObjectTable, hash: gix::hash::Kind, object: ObjectIndex, data: &[u8]) {
+    fn add_tree(
+        &mut self,
+        objects: &ObjectTable,
+        hash: gix::hash::Kind,
+        object: ObjectIndex,
+        data: &[u8],
+    ) {
         let start = self.entries.len();
         for entry in gix::objs::TreeRefIter::from_bytes(data, hash) {
             let Ok(entry) = entry else {
                 self.entries.truncate(start);
-                self.absent_ids.retain(|&(position, _)| (position as usize) < start);
+                self.absent_ids
+                    .retain(|&(position, _)| (position as usize) < start);
                 self.unparsable.push(object);
                 return;
             };
@@ -146,7 +153,13 @@ impl MetadataChunk {
         self.trees.push((object, start as u32, len as u32));
     }
 
-    fn add_commit(&mut self, objects: &ObjectTable, hash: gix::hash::Kind, object: ObjectIndex, data: &[u8]) {
+    fn add_commit(
+        &mut self,
+        objects: &ObjectTable,
+        hash: gix::hash::Kind,
+        object: ObjectIndex,
+        data: &[u8],
+    ) {
         let mut iter = gix::objs::CommitRefIter::from_bytes(data, hash);
         let Ok(tree_id) = iter.tree_id() else {
             self.unparsable.push(object);
@@ -178,8 +191,15 @@ struct MetadataVisitor<'a> {
 impl Visitor for MetadataVisitor<'_> {
     fn visit(&mut self, object: ObjectIndex, kind: gix::objs::Kind, data: &[u8]) {
         match kind {
-            gix::objs::Kind::Tree => self.out.local.add_tree(self.objects, self.hash, object, data),
-            gix::objs::Kind::Commit => self.out.local.add_commit(self.objects, self.hash, object, data),
+            gix::objs::Kind::Tree => self
+                .out
+                .local
+                .add_tree(self.objects, self.hash, object, data),
+            gix::objs::Kind::Commit => {
+                self.out
+                    .local
+                    .add_commit(self.objects, self.hash, object, data)
+            }
             gix::objs::Kind::Tag | gix::objs::Kind::Blob => {}
         }
     }
@@ -190,7 +210,11 @@ impl Graph {
     /// loose objects) into a [`Graph`].
     /// `metadata` holds each pack's tree and commit chains, in the order
     /// of `store.packs`.
-    pub fn build(store: &ObjectStore, metadata: Vec<Vec<PackItem>>, threads: Option<usize>) -> Result<Graph, HistoryError> {
+    pub fn build(
+        store: &ObjectStore,
+        metadata: Vec<Vec<PackItem>>,
+        threads: Option<usize>,
+    ) -> Result<Graph, HistoryError> {
         let interrupt = std::sync::atomic::AtomicBool::new(false);
         let shared = Arc::new(Mutex::new(Vec::new()));
         let visitor = MetadataVisitor {

@@ -176,16 +176,17 @@ impl Walker<'_> {
             for (base, cursor) in base_entries.iter().zip(cursors.iter_mut()) {
                 while *cursor < base.len() {
                     let candidate = &base[*cursor];
-                    let order = if candidate.name() == entry.name() && candidate.kind() == entry.kind() {
-                        std::cmp::Ordering::Equal
-                    } else {
-                        git_order(
-                        graph.name(candidate.name()),
-                        candidate.kind() == EntryKind::Tree,
-                        name,
-                        is_tree,
-                    )
-                    };
+                    let order =
+                        if candidate.name() == entry.name() && candidate.kind() == entry.kind() {
+                            std::cmp::Ordering::Equal
+                        } else {
+                            git_order(
+                                graph.name(candidate.name()),
+                                candidate.kind() == EntryKind::Tree,
+                                name,
+                                is_tree,
+                            )
+                        };
                     if order == std::cmp::Ordering::Less {
                         *cursor += 1;
                         continue;

@@ -48,7 +48,9 @@ use std::time::Instant;
 use bstr::{BString, ByteSlice};
 
 use crate::detect::{BlobScan, Detector};
-use crate::finding::{CommitInfo, Location, Match, Report, SkipReason, Skipped, Stats, group_matches};
+use crate::finding::{
+    CommitInfo, Location, Match, Report, SkipReason, Skipped, Stats, group_matches,
+};
 use graph::Graph;
 use intro::Introductions;
 use odb::{Collector, ObjectIndex, ObjectStore, Visitor};
@@ -79,7 +81,11 @@ pub enum HistoryError {
 }
 
 /// Scans the history of the repository at `repo` (or containing it).
-pub fn scan_history(repo: &Path, detector: &Detector, options: &HistoryOptions) -> Result<Report, HistoryError> {
+pub fn scan_history(
+    repo: &Path,
+    detector: &Detector,
+    options: &HistoryOptions,
+) -> Result<Report, HistoryError> {
     let started = Instant::now();
     let repository = gix::discover(repo).map_err(|e| HistoryError::Open {
         path: repo.display().to_string(),
@@ -87,7 +93,7 @@ pub fn scan_history(repo: &Path, detector: &Detector, options: &HistoryOptions) 
     })?;
     let objects_dir = repository.common_dir().join("objects");
     let store = ObjectStore::open(&objects_dir, repository.object_hash())?;
-    eprintln!(
+    log::debug!(
         "{} objects in {} packs ({} bytes) and {} loose objects",
         store.objects.len(),
         store.packs.len(),
@@ -103,7 +109,7 @@ pub fn scan_history(repo: &Path, detector: &Detector, options: &HistoryOptions) 
         blobs.push(split.blobs);
     }
     let mut graph = Graph::build(&store, metadata, options.threads)?;
-    eprintln!(
+    log::debug!(
         "decoded {} commits and {} tree entries in {:?}",
         graph.commits.len(),
         graph.entry_count(),
@@ -111,7 +117,7 @@ pub fn scan_history(repo: &Path, detector: &Detector, options: &HistoryOptions) 
     );
     let selection = select::select(&repository, &graph, &store.objects, options)?;
     let introductions = Introductions::compute(&graph, &selection, store.objects.len());
-    eprintln!(
+    log::debug!(
         "{} (blob, path) pairs introduced by {} commits, after {:?}",
         introductions.first.len(),
         selection.selected_count(),
@@ -126,14 +132,34 @@ pub fn scan_history(repo: &Path, detector: &Detector, options: &HistoryOptions) 
         .unwrap_or_default();
     graph.drop_trees();
 
-    let scanned = scan_blobs(&store, blobs, &graph, &introductions, detector, options.threads)?;
-    eprintln!("scanned {} blobs, after {:?}", scanned.blobs, started.elapsed());
+    let scanned = scan_blobs(
+        &store,
+        blobs,
+        &graph,
+        &introductions,
+        detector,
+        options.threads,
+    )?;
+    log::debug!(
+        "scanned {} blobs, after {:?}",
+        scanned.blobs,
+        started.elapsed()
+    );
 
-    let mut report = assemble(&repository, &store, &graph, &selection, &introductions, &head_pairs, scanned)?;
+    let mut report = assemble(
+        &repository,
+        &store,
+        &graph,
+        &selection,
+        &introductions,
+        &head_pairs,
+        scanned,
+    )?;
     for id in &graph.unparsable {
-        report
-            .warnings
-            .push(format!("object {} could not be parsed and was not scanned", store.objects.id(*id)));
+        report.warnings.push(format!(
+            "object {} could not be parsed and was not scanned",
+            store.objects.id(*id)
+        ));
     }
     report.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
@@ -209,7 +235,9 @@ fn scan_blobs(
     detector: &Detector,
     threads: Option<usize>,
 ) -> Result<Scanned, HistoryError> {
-    let seen: Vec<AtomicBool> = (0..store.objects.len()).map(|_| AtomicBool::new(false)).collect();
+    let seen: Vec<AtomicBool> = (0..store.objects.len())
+        .map(|_| AtomicBool::new(false))
+        .collect();
     let interrupt = AtomicBool::new(false);
     let shared = Arc::new(Mutex::new(Vec::new()));
     {
@@ -250,7 +278,8 @@ fn commit_info(repo: &gix::Repository, id: &gix::oid) -> CommitInfo {
         time: 0,
     };
     if let Ok(object) = repo.find_object(id)
-        && let Ok(author) = gix::objs::CommitRefIter::from_bytes(&object.data, repo.object_hash()).author()
+        && let Ok(author) =
+            gix::objs::CommitRefIter::from_bytes(&object.data, repo.object_hash()).author()
     {
         info.author = author.name.to_str_lossy().trim().to_string();
         info.email = author.email.to_str_lossy().trim().to_string();
@@ -268,11 +297,16 @@ fn rfc3339_utc(seconds: i64) -> String {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
@@ -322,7 +356,12 @@ fn assemble(
     };
     let infos: rustc_hash::FxHashMap<u32, CommitInfo> = named
         .iter()
-        .map(|&slot| (slot, commit_info(repo, store.objects.id(graph.commits[slot as usize].object))))
+        .map(|&slot| {
+            (
+                slot,
+                commit_info(repo, store.objects.id(graph.commits[slot as usize].object)),
+            )
+        })
         .collect();
 
     let path_bytes = |path: u32| -> BString { introductions.paths.path(graph, path) };
@@ -357,6 +396,13 @@ fn assemble(
             }),
         }
     }
+    if !missing_pairs.is_empty() {
+        report.warnings.push(format!(
+            "{} blobs that history names are missing from the object database (a partial or damaged clone); \
+             they are listed as skipped and were not scanned",
+            missing_pairs.len()
+        ));
+    }
     for (blob, path) in missing_pairs {
         let commit = introductions.first[&(blob, path)];
         report.skipped.push(Skipped {
@@ -383,7 +429,9 @@ fn assemble(
             reason: SkipReason::MissingObject,
         });
     }
-    report.skipped.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.blob.cmp(&b.blob)));
+    report
+        .skipped
+        .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.blob.cmp(&b.blob)));
 
     report.findings = group_matches(matches);
     report.stats = Stats {

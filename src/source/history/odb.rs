@@ -37,7 +37,11 @@ pub struct ObjectTable {
 
 fn id_prefix(id: &gix::oid) -> u64 {
     let bytes = id.as_bytes();
-    u64::from_be_bytes(bytes[..8].try_into().expect("object ids have at least 8 bytes"))
+    u64::from_be_bytes(
+        bytes[..8]
+            .try_into()
+            .expect("object ids have at least 8 bytes"),
+    )
 }
 
 impl ObjectTable {
@@ -52,7 +56,11 @@ impl ObjectTable {
         for i in 1..fanout.len() {
             fanout[i] += fanout[i - 1];
         }
-        ObjectTable { ids, prefixes, fanout }
+        ObjectTable {
+            ids,
+            prefixes,
+            fanout,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -234,7 +242,6 @@ impl Pack {
             return Ok(());
         }
         let hash = self.index.object_hash();
-        let t0 = std::time::Instant::now();
         let tree = pack::cache::delta::Tree::from_offsets_in_pack(
             self.data.path(),
             items.into_iter(),
@@ -252,7 +259,6 @@ impl Pack {
         )
         .map_err(|e| self.read_error(e))?;
 
-        eprintln!("TIMING from_offsets {:?}", t0.elapsed());
         let mut visitor = visitor;
         tree.traverse(
             |slice, data: &pack::data::File| data.entry_slice(slice),
@@ -274,7 +280,6 @@ impl Pack {
             },
         )
         .map_err(|e| self.read_error(e))?;
-        eprintln!("TIMING traverse {:?}", t0.elapsed());
         Ok(())
     }
 }
@@ -407,7 +412,10 @@ impl ObjectStore {
         self.loose_ids.par_iter().for_each_init(
             || (visitor.clone(), Vec::new()),
             |(visitor, buf), (id, store)| {
-                let object = self.objects.index(id).expect("every loose id is in the table");
+                let object = self
+                    .objects
+                    .index(id)
+                    .expect("every loose id is in the table");
                 match self.loose[*store].try_find(id, buf) {
                     Ok(Some(data)) => {
                         if (data.kind == gix::objs::Kind::Blob) == want_blobs {

@@ -40,12 +40,20 @@ impl Selection {
     }
 
     pub fn selected_count(&self) -> usize {
-        self.order.iter().filter(|&&slot| self.selected[slot as usize]).count()
+        self.order
+            .iter()
+            .filter(|&&slot| self.selected[slot as usize])
+            .count()
     }
 }
 
 /// Resolves `spec` to a commit slot, or fails with the reason.
-fn resolve_commit(repo: &gix::Repository, graph: &Graph, objects: &super::odb::ObjectTable, spec: &str) -> Result<u32, HistoryError> {
+fn resolve_commit(
+    repo: &gix::Repository,
+    graph: &Graph,
+    objects: &super::odb::ObjectTable,
+    spec: &str,
+) -> Result<u32, HistoryError> {
     let revision_error = |message: String| HistoryError::Revision {
         spec: spec.to_string(),
         message,
@@ -61,20 +69,32 @@ fn resolve_commit(repo: &gix::Repository, graph: &Graph, objects: &super::odb::O
     objects
         .index(&commit.id)
         .and_then(|object| graph.commit_slot(object))
-        .ok_or_else(|| revision_error(format!("commit {} is not in the object database", commit.id)))
+        .ok_or_else(|| {
+            revision_error(format!(
+                "commit {} is not in the object database",
+                commit.id
+            ))
+        })
 }
 
 /// Lists every ref (and the entries of the `refs/stash` reflog) with the
 /// commit it points to. Refs that point to no commit are left out with a
 /// warning.
-fn list_refs(repo: &gix::Repository, graph: &Graph, objects: &super::odb::ObjectTable, warnings: &mut Vec<String>) -> Result<Vec<RefTip>, HistoryError> {
+fn list_refs(
+    repo: &gix::Repository,
+    graph: &Graph,
+    objects: &super::odb::ObjectTable,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<RefTip>, HistoryError> {
     let read_error = |message: String| HistoryError::Read {
         what: "refs".into(),
         message,
     };
     let mut tips = Vec::new();
     let mut add = |name: String, id: ObjectId, warnings: &mut Vec<String>| {
-        let slot = objects.index(&id).and_then(|object| graph.commit_slot(object));
+        let slot = objects
+            .index(&id)
+            .and_then(|object| graph.commit_slot(object));
         match slot {
             Some(commit) => tips.push(RefTip { name, commit }),
             None => {
@@ -135,7 +155,12 @@ fn mark_ancestors(parents: impl Fn(u32) -> Vec<u32>, starts: &[u32], marks: &mut
 
 /// Works out which commits `options` selects and orders all reachable
 /// commits parents-first.
-pub fn select(repo: &gix::Repository, graph: &Graph, objects: &super::odb::ObjectTable, options: &HistoryOptions) -> Result<Selection, HistoryError> {
+pub fn select(
+    repo: &gix::Repository,
+    graph: &Graph,
+    objects: &super::odb::ObjectTable,
+    options: &HistoryOptions,
+) -> Result<Selection, HistoryError> {
     let mut warnings = Vec::new();
     let shallow: FxHashSet<ObjectId> = match repo.shallow_commits() {
         Ok(Some(commits)) => commits.iter().copied().collect(),
@@ -164,7 +189,10 @@ pub fn select(repo: &gix::Repository, graph: &Graph, objects: &super::odb::Objec
         let start = parent_slots.len() as u32;
         if !shallow.contains(objects.id(commit.object)) {
             for parent in graph.parent_ids(commit) {
-                match objects.index(parent).and_then(|object| graph.commit_slot(object)) {
+                match objects
+                    .index(parent)
+                    .and_then(|object| graph.commit_slot(object))
+                {
                     Some(slot) => parent_slots.push(slot),
                     None => absent_parents += 1,
                 }
@@ -181,10 +209,12 @@ pub fn select(repo: &gix::Repository, graph: &Graph, objects: &super::odb::Objec
     let mut include: Vec<u32> = Vec::new();
     let mut exclude: Vec<u32> = Vec::new();
     if let Some(range) = &options.range {
-        let (from, to) = range.split_once("..").ok_or_else(|| HistoryError::Revision {
-            spec: range.clone(),
-            message: "a range must have the form A..B".into(),
-        })?;
+        let (from, to) = range
+            .split_once("..")
+            .ok_or_else(|| HistoryError::Revision {
+                spec: range.clone(),
+                message: "a range must have the form A..B".into(),
+            })?;
         if to.starts_with('.') {
             return Err(HistoryError::Revision {
                 spec: range.clone(),
@@ -240,7 +270,12 @@ pub fn select(repo: &gix::Repository, graph: &Graph, objects: &super::odb::Objec
 
 /// Orders the `reachable` commits parents-first; among commits whose
 /// parents are all placed, the oldest committer time goes first.
-fn topological_order(graph: &Graph, parent_ranges: &[(u32, u32)], parent_slots: &[u32], reachable: &[bool]) -> Vec<u32> {
+fn topological_order(
+    graph: &Graph,
+    parent_ranges: &[(u32, u32)],
+    parent_slots: &[u32],
+    reachable: &[bool],
+) -> Vec<u32> {
     let count = graph.commits.len();
     let mut pending = vec![0u32; count];
     let mut child_counts = vec![0u32; count + 1];
@@ -281,7 +316,10 @@ fn topological_order(graph: &Graph, parent_ranges: &[(u32, u32)], parent_slots: 
         for &child in &children[range] {
             pending[child as usize] -= 1;
             if pending[child as usize] == 0 {
-                ready.push(Reverse((graph.commits[child as usize].committer_time, child)));
+                ready.push(Reverse((
+                    graph.commits[child as usize].committer_time,
+                    child,
+                )));
             }
         }
     }
@@ -290,7 +328,11 @@ fn topological_order(graph: &Graph, parent_ranges: &[(u32, u32)], parent_slots: 
 
 /// Returns, for each of `targets`, the names of the refs whose commit has
 /// that target as an ancestor (or is the target).
-pub fn refs_reaching(selection: &Selection, commit_count: usize, targets: &[u32]) -> Vec<Vec<String>> {
+pub fn refs_reaching(
+    selection: &Selection,
+    commit_count: usize,
+    targets: &[u32],
+) -> Vec<Vec<String>> {
     let mut result = vec![Vec::new(); targets.len()];
     // Bit sets of up to 64 * WORDS targets per pass, propagated in
     // parents-first order so that each commit holds its ancestors' targets.
