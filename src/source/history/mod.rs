@@ -132,6 +132,7 @@ pub fn scan_history(
         .unwrap_or_default();
     graph.drop_trees();
 
+    let mut store = store;
     let scanned = scan_blobs(
         &store,
         blobs,
@@ -140,6 +141,9 @@ pub fn scan_history(
         detector,
         options.threads,
     )?;
+    // Unmapping the packs returns their pages before the report is built;
+    // the few commits it reads go through the repository's own store.
+    store.packs.clear();
     log::debug!(
         "scanned {} blobs, after {:?}",
         scanned.blobs,
