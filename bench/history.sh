@@ -46,11 +46,10 @@ measure() {
     local times=() rss=0 log
     log=$(mktemp)
     for _ in $(seq "$runs"); do
-        /usr/bin/time -f '%e %M' -o "$log" "$@" >/dev/null 2>/dev/null || {
-            # tightlip exits 1 when it finds something; only time output matters.
-            true
-        }
-        read -r seconds kb <"$log"
+        # tightlip exits 1 when it finds something, and time(1) then puts
+        # a status line before its own, so only the last line counts.
+        /usr/bin/time -f '%e %M' -o "$log" "$@" >/dev/null 2>/dev/null || true
+        read -r seconds kb < <(tail -n 1 "$log")
         times+=("$seconds")
         (( kb > rss )) && rss=$kb
     done
