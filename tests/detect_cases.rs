@@ -721,3 +721,41 @@ fn credential_files_by_path() {
         expect(&[])
     );
 }
+
+#[test]
+fn detector_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Detector>();
+}
+
+#[test]
+fn xml_element_secret_found() {
+    let settings = "<settings>\n  <servers>\n    <server>\n      <password>Kx93ndPq21Lm</password>\n      <password>${env.REPO_PASSWORD}</password>\n    </server>\n  </servers>\n</settings>\n";
+    assert_eq!(
+        found("settings.xml", settings),
+        expect(&[("generic.secret-xml-element", 4)])
+    );
+}
+
+#[test]
+fn long_minified_line_scanned_whole() {
+    let filler: String = (0..20_000).map(|i| format!("\"k{i}\":{i},")).collect();
+    let line = format!(
+        "{{{filler}\"api_token\":\"zRj9MCCpPPD8a9VKQqjW\",{filler}\"gh\":\"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa\"}}\n"
+    );
+    let matches = matches_of("bundle.min.json", &line);
+    let rules: Vec<&str> = matches.iter().map(|m| &*m.rule_id).collect();
+    assert_eq!(rules, ["generic.secret-assignment", "github.pat"]);
+    assert_eq!(matches[0].secret.reveal(), b"zRj9MCCpPPD8a9VKQqjW");
+    assert_eq!(matches[0].column as usize, filler.len() + 15);
+}
+
+#[test]
+fn several_secrets_on_one_line() {
+    let line = "creds AKIAMOR4LFENVS98QPN8 ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa AKIAMOR4LFENVS98QPN9\n";
+    let columns: Vec<u32> = matches_of("notes.md", line)
+        .iter()
+        .map(|m| m.column)
+        .collect();
+    assert_eq!(columns, [7, 28, 69]);
+}

@@ -161,8 +161,27 @@ pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     {
         return true;
     }
+    if is_upper_case_secret_name(value) {
+        return true;
+    }
     let first = value[0];
     value.iter().all(|&b| b == first)
+}
+
+/// `MYTOKEN`, `API_KEY_HERE`, `DB_PASSWORD`: an upper-case name that
+/// mentions a secret word stands for a value, it is not one.
+fn is_upper_case_secret_name(value: &[u8]) -> bool {
+    let shaped = value[0].is_ascii_uppercase()
+        && value
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !shaped {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "key", "credential"]
+        .iter()
+        .any(|word| lower.find(word.as_bytes()).is_some())
 }
 
 /// Whether `value` is one of the example credentials that vendors publish
@@ -370,7 +389,32 @@ pub(crate) fn is_generic_value(value: &[u8], quoted: bool, path: &[u8]) -> bool 
     if !has_digit && is_joined_words(value) {
         return false;
     }
+    if is_braced_literal(value) || is_public_key_der(value) {
+        return false;
+    }
     has_digit && classes >= 2 || classes >= 3 && has_symbol || value.len() >= 20 && entropy >= 4.0
+}
+
+/// `{string|Buffer}`, `{a: 1}`: an object literal or a type list in braces,
+/// not a value that merely sits in braces like `{word9learn}`.
+fn is_braced_literal(value: &[u8]) -> bool {
+    value.starts_with(b"{")
+        && value
+            .iter()
+            .any(|&b| matches!(b, b'|' | b':' | b',' | b' ' | b'"' | b'\''))
+}
+
+/// Base64 of DER-encoded public keys (SubjectPublicKeyInfo for EC P-256,
+/// P-384, RSA and Ed25519): published keys, not secrets.
+fn is_public_key_der(value: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[
+        b"MFkwEwYHKoZIzj0CAQ",
+        b"MHYwEAYHKoZIzj0CAQ",
+        b"MIIBIjANBgkqhkiG9w0BAQEFAAOC",
+        b"MIICIjANBgkqhkiG9w0BAQEFAAOC",
+        b"MCowBQYDK2VwAyEA",
+    ];
+    PREFIXES.iter().any(|prefix| value.starts_with(prefix))
 }
 
 /// `BobGneu_human-format`, `Correct-Horse`: letters-only words joined by
