@@ -8,4 +8,5 @@ pub mod cmd;
 pub mod detect;
 pub mod finding;
 pub mod report;
+pub mod rules;
 pub mod source;
