@@ -545,3 +545,35 @@ fn history_partial_clone_reports_missing() {
     );
     assert_eq!(report["stats"]["blobs_scanned"], 1);
 }
+
+#[test]
+fn history_refs_capped_per_location() {
+    let repo = TempRepo::new();
+    repo.write("key.txt", format!("{KEY_TAGGED}\n"));
+    repo.commit_all("key");
+    for i in 0..20 {
+        repo.git(&["branch", &format!("b{i:02}")]);
+    }
+    repo.git(&["tag", "v1"]);
+    let output = repo.tightlip(&["history", "--format", "json"]);
+    let report = json_of(&output);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let refs = location_at(&report, "key.txt")["refs"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(refs.len(), 16);
+    // Branches come first, in name order.
+    assert_eq!(refs[0], "refs/heads/b00");
+    assert!(
+        refs.iter()
+            .all(|r| r.as_str().unwrap().starts_with("refs/heads/"))
+    );
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("more than 16 refs")),
+        "{warnings:?}"
+    );
+}

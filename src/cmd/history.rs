@@ -30,7 +30,7 @@ pub fn run(
     // NOTE: a stand-in printer until the shared report writers cover
     // history reports; it prints JSON for `--format json`/`jsonl` and
     // one line per location otherwise.
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match global.format {
         Format::Json | Format::Jsonl => {
             serde_json::to_writer_pretty(&mut out, &to_json(&report, global.show_secrets))?;
@@ -38,6 +38,7 @@ pub fn run(
         }
         Format::Human => write_human(&mut out, &report, global.show_secrets)?,
     }
+    out.flush()?;
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }

@@ -169,6 +169,12 @@ pub fn scan_history(
     Ok(report)
 }
 
+/// The most ref names one location lists. A commit deep in the history of
+/// a repository with thousands of refs (such as `refs/pull/*`) is reached
+/// by nearly all of them, and listing every one per location makes the
+/// report grow with (locations x refs).
+const MAX_REFS_PER_LOCATION: usize = 16;
+
 /// One blob scanned at one path.
 struct BlobResult {
     blob: ObjectIndex,
@@ -353,10 +359,23 @@ fn assemble(
     named.extend(missing_pairs.iter().map(|pair| introductions.first[pair]));
     named.sort_unstable();
     named.dedup();
-    let reaching = select::refs_reaching(selection, graph.commits.len(), &named);
+    let reaching = select::refs_reaching(
+        selection,
+        graph.commits.len(),
+        &named,
+        MAX_REFS_PER_LOCATION,
+    );
+    let capped = reaching.iter().filter(|r| r.total > r.names.len()).count();
+    if capped > 0 {
+        report.warnings.push(format!(
+            "{capped} commits that introduced findings are reached by more than {MAX_REFS_PER_LOCATION} refs; \
+             their locations list the first {MAX_REFS_PER_LOCATION} (branches, then tags, remote-tracking branches, \
+             the stash, notes, other refs)"
+        ));
+    }
     let refs_of = |commit: u32| -> Vec<String> {
         let position = named.binary_search(&commit).expect("named commit");
-        reaching[position].clone()
+        reaching[position].names.clone()
     };
     let infos: rustc_hash::FxHashMap<u32, CommitInfo> = named
         .iter()

@@ -326,14 +326,51 @@ fn topological_order(
     order
 }
 
-/// Returns, for each of `targets`, the names of the refs whose commit has
-/// that target as an ancestor (or is the target).
+/// Orders ref names for display: local branches and a detached HEAD,
+/// then tags, remote-tracking branches, the stash, notes, and other refs.
+fn ref_rank(name: &str) -> (u8, &str) {
+    let rank = if name == "HEAD" || name.starts_with("refs/heads/") {
+        0
+    } else if name.starts_with("refs/tags/") {
+        1
+    } else if name.starts_with("refs/remotes/") {
+        2
+    } else if name.starts_with("refs/stash") {
+        3
+    } else if name.starts_with("refs/notes/") {
+        4
+    } else {
+        5
+    };
+    (rank, name)
+}
+
+/// The refs that reach one commit: at most the requested number of names
+/// (see [`ref_rank`] for which come first) and how many refs reach it.
+pub struct Reaching {
+    pub names: Vec<String>,
+    pub total: usize,
+}
+
+/// Returns, for each of `targets`, the refs whose commit has that target as
+/// an ancestor (or is the target), keeping at most `limit` names each.
 pub fn refs_reaching(
     selection: &Selection,
     commit_count: usize,
     targets: &[u32],
-) -> Vec<Vec<String>> {
-    let mut result = vec![Vec::new(); targets.len()];
+    limit: usize,
+) -> Vec<Reaching> {
+    let mut ranked: Vec<&RefTip> = selection.refs.iter().collect();
+    ranked.sort_by(|a, b| ref_rank(&a.name).cmp(&ref_rank(&b.name)));
+    ranked.dedup_by(|a, b| a.name == b.name);
+
+    let mut result: Vec<Reaching> = targets
+        .iter()
+        .map(|_| Reaching {
+            names: Vec::new(),
+            total: 0,
+        })
+        .collect();
     // Bit sets of up to 64 * WORDS targets per pass, propagated in
     // parents-first order so that each commit holds its ancestors' targets.
     const WORDS: usize = 16;
@@ -351,20 +388,20 @@ pub fn refs_reaching(
                 }
             }
         }
-        for tip in &selection.refs {
+        for tip in &ranked {
             for word in 0..words {
                 let mut set = bits[tip.commit as usize * words + word];
                 while set != 0 {
                     let bit = set.trailing_zeros() as usize;
                     set &= set - 1;
-                    result[chunk_index * 64 * WORDS + word * 64 + bit].push(tip.name.clone());
+                    let reaching = &mut result[chunk_index * 64 * WORDS + word * 64 + bit];
+                    reaching.total += 1;
+                    if reaching.names.len() < limit {
+                        reaching.names.push(tip.name.clone());
+                    }
                 }
             }
         }
-    }
-    for names in &mut result {
-        names.sort();
-        names.dedup();
     }
     result
 }
