@@ -18,6 +18,7 @@ fn main() -> ExitCode {
                 since_commit: since_commit.clone(),
                 git_ref: git_ref.clone(),
                 threads: None,
+                decode_only: false,
             };
             tightlip::cmd::history::run(&cli.global, path, options, limits.max_size)
         }

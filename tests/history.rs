@@ -463,8 +463,8 @@ fn history_empty_repository_is_clean() {
     );
 }
 
-/// A source repository with a secret in its first commit, then three more
-/// commits, cloned with `--depth=1`.
+/// Builds a source repository with a secret in its first commit and three
+/// more commits, and clones it with `--depth=1`.
 fn shallow_clone() -> (TempRepo, tempfile::TempDir, String) {
     let source = TempRepo::new();
     source.write("t.txt", format!("token = \"{TOKEN_TWICE}\"\n"));

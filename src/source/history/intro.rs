@@ -1,4 +1,4 @@
-//! Which commit first introduced each blob at each path.
+//! The commit that first introduced each blob at each path.
 //!
 //! Each selected commit's tree is compared with the trees of its parents:
 //! subtrees with an unchanged id are skipped, and a blob is introduced at a
@@ -205,6 +205,8 @@ impl Walker<'_> {
                 continue;
             }
             match entry.kind() {
+                // NOTE: submodule commits (gitlinks) belong to another
+                // repository; they are neither scanned nor listed as skipped.
                 EntryKind::Submodule => {}
                 EntryKind::Tree => {
                     let path = self.paths.child(dir, entry.name());

@@ -6,9 +6,9 @@
 //! Reading blobs one by one through the object store resolves each delta
 //! chain from scratch. Instead, each pack's delta tree is walked the way
 //! `gix verify` walks it, so every base is decoded once and the work
-//! spreads over all cores. Git deltifies objects only against objects of
-//! the same type, so the pack entries split cleanly into chains of trees
-//! and commits and chains of blobs ([`odb`]), and the scan runs in phases:
+//! spreads over all cores. A delta has the type of its base, so the pack
+//! entries split cleanly into chains of trees and commits and chains of
+//! blobs ([`odb`]), and the scan runs in phases:
 //!
 //! 1. Decode every tree and commit of every pack (and the loose ones) into
 //!    a compact [`graph::Graph`]: 8 bytes per tree entry, a few words per
@@ -25,13 +25,15 @@
 //!    pack, get no path and are never scanned or reported.
 //! 4. Decode the blob chains of every pack through their delta trees and
 //!    scan each blob as it comes out, once per distinct path it was
-//!    introduced at, because rules can depend on the path.
+//!    introduced at, because rules can depend on the path (rust-lang/cargo:
+//!    76k scans for 70k blobs).
 //! 5. Attach locations to the matches: the introducing commit (author and
 //!    date are read again only for these commits), the refs that reach
-//!    it, and whether HEAD still has that blob at that path.
+//!    it (at most [`MAX_REFS_PER_LOCATION`] listed), and whether HEAD still
+//!    has that blob at that path.
 //!
 //! A shallow clone's boundary commits count as root commits that add all
-//! their files, and the report says that history is truncated. A tree or
+//! their files, and the report warns that history is truncated. A tree or
 //! blob that history names but the repository lacks (a partial clone) is
 //! reported as skipped, never silently ignored.
 
@@ -55,8 +57,8 @@ use graph::Graph;
 use intro::Introductions;
 use odb::{Collector, ObjectIndex, ObjectStore, Visitor};
 
-/// Which commits a history scan covers. With no option set, every commit
-/// reachable from any ref.
+/// The commit selection of a history scan. With no option set, every
+/// commit reachable from any ref is scanned.
 #[derive(Clone, Debug, Default)]
 pub struct HistoryOptions {
     /// `A..B`: commits reachable from B but not from A.
@@ -67,9 +69,12 @@ pub struct HistoryOptions {
     pub git_ref: Option<String>,
     /// Worker threads for decoding; `None` uses every core.
     pub threads: Option<usize>,
+    /// Decode and attribute every blob but run no rules, to measure the
+    /// cost of reading history apart from the detector's.
+    pub decode_only: bool,
 }
 
-/// Why a history scan could not run.
+/// The reason a history scan could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     #[error("{path}: not a git repository: {message}")]
@@ -139,7 +144,7 @@ pub fn scan_history(
         &graph,
         &introductions,
         detector,
-        options.threads,
+        options,
     )?;
     // Unmapping the packs returns their pages before the report is built;
     // the few commits it reads go through the repository's own store.
@@ -169,7 +174,7 @@ pub fn scan_history(
     Ok(report)
 }
 
-/// The most ref names one location lists. A commit deep in the history of
+/// The maximum number of ref names one location lists. A commit deep in the history of
 /// a repository with thousands of refs (such as `refs/pull/*`) is reached
 /// by nearly all of them, and listing every one per location makes the
 /// report grow with (locations x refs).
@@ -201,6 +206,7 @@ struct BlobVisitor<'a> {
     graph: &'a Graph,
     introductions: &'a Introductions,
     detector: &'a Detector,
+    decode_only: bool,
     seen: &'a [AtomicBool],
     out: Collector<ScanChunk>,
 }
@@ -219,6 +225,9 @@ impl Visitor for BlobVisitor<'_> {
         let chunk = &mut self.out.local;
         chunk.blobs += 1;
         chunk.bytes += data.len() as u64;
+        if self.decode_only {
+            return;
+        }
         for &path in paths {
             let path_bytes = self.introductions.paths.path(self.graph, path);
             let outcome = match self.detector.scan(path_bytes.as_bstr(), data) {
@@ -243,8 +252,10 @@ fn scan_blobs(
     graph: &Graph,
     introductions: &Introductions,
     detector: &Detector,
-    threads: Option<usize>,
+    options: &HistoryOptions,
 ) -> Result<Scanned, HistoryError> {
+    let decode_only = options.decode_only;
+    let threads = options.threads;
     let seen: Vec<AtomicBool> = (0..store.objects.len())
         .map(|_| AtomicBool::new(false))
         .collect();
@@ -255,6 +266,7 @@ fn scan_blobs(
             graph,
             introductions,
             detector,
+            decode_only,
             seen: &seen,
             out: Collector::new(shared.clone()),
         };

@@ -1,12 +1,12 @@
 //! Reading every object of a repository once: packs through their delta
 //! trees, loose objects one by one.
 //!
-//! Git only deltifies an object against another object of the same type, so
+//! A pack delta has no type of its own: it takes the type of its base, so
 //! every delta chain in a pack is all blobs, all trees, all commits or all
 //! tags. [`Pack::split_by_kind`] reads the pack entry headers once to learn
-//! each chain's type, which lets [`Pack::traverse`] decode only the trees and
-//! commits in a first pass and only the blobs in a second one, each pass
-//! decoding every base once and in parallel.
+//! each chain's type. [`Pack::traverse`] then decodes only the trees and
+//! commits in a first pass and only the blobs in a second one. Each pass
+//! decodes every base once and in parallel.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -132,9 +132,9 @@ impl Pack {
     }
 
     /// Reads every entry header and sorts the entries into metadata and blob
-    /// chains. A delta takes the type of its base, which for offset deltas
-    /// always lies earlier in the pack; a ref delta whose base comes later
-    /// is resolved in further passes.
+    /// chains. A delta takes the type of its base. An offset delta's base
+    /// always lies earlier in the pack, and a ref delta whose base comes
+    /// later is resolved in further passes.
     pub fn split_by_kind(&self, objects: &ObjectTable) -> Result<SplitEntries, HistoryError> {
         let mut entries: Vec<(u64, u32)> = (0..self.index.num_objects())
             .map(|i| (self.index.pack_offset_at_index(i), i))

@@ -372,7 +372,7 @@ pub fn refs_reaching(
         })
         .collect();
     // Bit sets of up to 64 * WORDS targets per pass, propagated in
-    // parents-first order so that each commit holds its ancestors' targets.
+    // parents-first order so that each commit's set contains its ancestors' targets.
     const WORDS: usize = 16;
     for (chunk_index, chunk) in targets.chunks(64 * WORDS).enumerate() {
         let words = chunk.len().div_ceil(64);
