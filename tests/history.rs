@@ -577,3 +577,41 @@ fn history_refs_capped_per_location() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn history_older_stash_entry_found() {
+    let repo = TempRepo::new();
+    repo.write("app.py", "print('hello')\n");
+    repo.commit_all("init");
+    repo.write("app.py", format!("print('hello')\nTOKEN = '{TOKEN_STASH}'\n"));
+    repo.git(&["stash", "-q"]);
+    let older = repo.git(&["rev-parse", "refs/stash"]);
+    repo.write("app.py", "print('bye')\n");
+    repo.git(&["stash", "-q"]);
+
+    let output = repo.tightlip(&["history", "--format", "json"]);
+    let report = json_of(&output);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let location = location_at(&report, "app.py");
+    assert_eq!(location["commit"]["id"], older.as_str());
+    assert_eq!(location["line"], 2);
+    assert_eq!(location["refs"], serde_json::json!(["refs/stash@{1}"]));
+}
+
+#[test]
+fn history_detached_head_found() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit_all("init");
+    repo.git(&["checkout", "-q", "--detach"]);
+    repo.write("b.txt", format!("{KEY_MERGE}\n"));
+    let detached = repo.commit_all("detached work");
+
+    let output = repo.tightlip(&["history", "--format", "json"]);
+    let report = json_of(&output);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let location = location_at(&report, "b.txt");
+    assert_eq!(location["commit"]["id"], detached.as_str());
+    assert_eq!(location["refs"], serde_json::json!(["HEAD"]));
+    assert_eq!(location["in_head"], true);
+}
