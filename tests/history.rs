@@ -583,7 +583,10 @@ fn history_older_stash_entry_found() {
     let repo = TempRepo::new();
     repo.write("app.py", "print('hello')\n");
     repo.commit_all("init");
-    repo.write("app.py", format!("print('hello')\nTOKEN = '{TOKEN_STASH}'\n"));
+    repo.write(
+        "app.py",
+        format!("print('hello')\nTOKEN = '{TOKEN_STASH}'\n"),
+    );
     repo.git(&["stash", "-q"]);
     let older = repo.git(&["rev-parse", "refs/stash"]);
     repo.write("app.py", "print('bye')\n");

@@ -223,7 +223,8 @@ impl Graph {
             out: Collector::new(shared.clone()),
         };
         for (pack, items) in store.packs.iter().zip(metadata) {
-            pack.traverse(items, threads, &interrupt, visitor.clone())?;
+            let tree = pack.delta_tree(items, &interrupt)?;
+            pack.traverse(tree, threads, &interrupt, visitor.clone())?;
         }
         store.visit_loose(false, visitor.clone());
         drop(visitor);

@@ -120,27 +120,32 @@ pub fn scan_history(
         graph.entry_count(),
         started.elapsed()
     );
-    let selection = select::select(&repository, &graph, &store.objects, options)?;
-    let introductions = Introductions::compute(&graph, &selection, store.objects.len());
-    log::debug!(
-        "{} (blob, path) pairs introduced by {} commits, after {:?}",
-        introductions.first.len(),
-        selection.selected_count(),
-        started.elapsed()
-    );
-
-    let head_pairs = repository
-        .head_tree_id()
-        .ok()
-        .and_then(|id| store.objects.index(&id))
-        .map(|tree| introductions.pairs_in_tree(&graph, tree))
-        .unwrap_or_default();
+    // The blob delta trees are built on a second thread while this one
+    // resolves refs and diffs history; both steps are sequential.
+    let interrupt = AtomicBool::new(false);
+    let (blob_trees, attributed) = std::thread::scope(|scope| {
+        let blob_trees = scope.spawn(|| {
+            store
+                .packs
+                .iter()
+                .zip(blobs)
+                .map(|(pack, items)| pack.delta_tree(items, &interrupt))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let attributed = attribute(&repository, &graph, &store, options);
+        (blob_trees.join(), attributed)
+    });
+    let (selection, introductions, head_pairs) = attributed?;
+    let blob_trees = blob_trees.map_err(|_| HistoryError::Read {
+        what: "pack delta trees".into(),
+        message: "the thread building them panicked".into(),
+    })??;
     graph.drop_trees();
 
     let mut store = store;
     let scanned = scan_blobs(
         &store,
-        blobs,
+        blob_trees,
         &graph,
         &introductions,
         detector,
@@ -172,6 +177,38 @@ pub fn scan_history(
     }
     report.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// The commits a scan covers, the commit that introduced each blob at
+/// each path, and the (blob, path) pairs HEAD still has.
+type Attribution = (
+    select::Selection,
+    Introductions,
+    rustc_hash::FxHashSet<(ObjectIndex, u32)>,
+);
+
+/// Selects the commits to scan, finds which commit introduced each blob at
+/// each path, and collects the (blob, path) pairs HEAD still has.
+fn attribute(
+    repository: &gix::Repository,
+    graph: &Graph,
+    store: &ObjectStore,
+    options: &HistoryOptions,
+) -> Result<Attribution, HistoryError> {
+    let selection = select::select(repository, graph, &store.objects, options)?;
+    let introductions = Introductions::compute(graph, &selection, store.objects.len());
+    log::debug!(
+        "{} (blob, path) pairs introduced by {} commits",
+        introductions.first.len(),
+        selection.selected_count(),
+    );
+    let head_pairs = repository
+        .head_tree_id()
+        .ok()
+        .and_then(|id| store.objects.index(&id))
+        .map(|tree| introductions.pairs_in_tree(graph, tree))
+        .unwrap_or_default();
+    Ok((selection, introductions, head_pairs))
 }
 
 /// The maximum number of ref names one location lists. A commit deep in the history of
@@ -248,7 +285,7 @@ impl Visitor for BlobVisitor<'_> {
 /// each blob that the selection introduced.
 fn scan_blobs(
     store: &ObjectStore,
-    blobs: Vec<Vec<odb::PackItem>>,
+    blob_trees: Vec<odb::DeltaTree>,
     graph: &Graph,
     introductions: &Introductions,
     detector: &Detector,
@@ -270,8 +307,8 @@ fn scan_blobs(
             seen: &seen,
             out: Collector::new(shared.clone()),
         };
-        for (pack, items) in store.packs.iter().zip(blobs) {
-            pack.traverse(items, threads, &interrupt, visitor.clone())?;
+        for (pack, tree) in store.packs.iter().zip(blob_trees) {
+            pack.traverse(tree, threads, &interrupt, visitor.clone())?;
         }
         store.visit_loose(true, visitor.clone());
     }

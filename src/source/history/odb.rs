@@ -71,6 +71,23 @@ impl ObjectTable {
         &self.ids[index as usize]
     }
 
+    /// Returns the indices of `ids`, which must be sorted and all in the
+    /// table, in one merge pass instead of one lookup each.
+    pub fn indices_of_sorted<'a>(
+        &self,
+        ids: impl Iterator<Item = &'a gix::oid>,
+    ) -> Vec<ObjectIndex> {
+        let mut next = 0usize;
+        ids.map(|id| {
+            while self.ids[next].as_ref() < id {
+                next += 1;
+            }
+            debug_assert_eq!(self.ids[next].as_ref(), id);
+            next as ObjectIndex
+        })
+        .collect()
+    }
+
     /// Returns the index of `id`, or `None` when the repository lacks it.
     pub fn index(&self, id: &gix::oid) -> Option<ObjectIndex> {
         let prefix = id_prefix(id);
@@ -189,13 +206,14 @@ impl Pack {
             }
         }
 
+        let global = objects
+            .indices_of_sorted((0..self.index.num_objects()).map(|i| self.index.oid_at_index(i)));
         let mut split = SplitEntries {
             metadata: Vec::new(),
             blobs: Vec::new(),
         };
         for (position, &(offset, index_position)) in entries.iter().enumerate() {
-            let id = self.index.oid_at_index(index_position);
-            let object = objects.index(id).expect("every packed id is in the table");
+            let object = global[index_position as usize];
             let item = PackItem { offset, object };
             if class[position] == 1 {
                 split.blobs.push(item);
@@ -211,10 +229,10 @@ impl Pack {
         if let Some(&(offset, index_position)) = entries.first()
             && base_of[0] == usize::MAX
         {
-            let object = objects
-                .index(self.index.oid_at_index(index_position))
-                .expect("every packed id is in the table");
-            let first = PackItem { offset, object };
+            let first = PackItem {
+                offset,
+                object: global[index_position as usize],
+            };
             for list in [&mut split.metadata, &mut split.blobs] {
                 if list.first().is_some_and(|item| item.offset != offset) {
                     list.insert(0, first);
@@ -224,24 +242,16 @@ impl Pack {
         Ok(split)
     }
 
-    /// Decodes the given entries (one class from [`Pack::split_by_kind`])
-    /// through the pack's delta tree on `threads` threads and calls
-    /// `visitor` with each object. Each thread gets its own clone of
-    /// `visitor`.
-    pub fn traverse<V>(
+    /// Builds the delta tree of the given entries (one class from
+    /// [`Pack::split_by_kind`]), reading each entry header once.
+    pub fn delta_tree(
         &self,
         items: Vec<PackItem>,
-        threads: Option<usize>,
         interrupt: &AtomicBool,
-        visitor: V,
-    ) -> Result<(), HistoryError>
-    where
-        V: Visitor,
-    {
+    ) -> Result<DeltaTree, HistoryError> {
         if items.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
-        let hash = self.index.object_hash();
         let tree = pack::cache::delta::Tree::from_offsets_in_pack(
             self.data.path(),
             items.into_iter(),
@@ -254,11 +264,28 @@ impl Pack {
             },
             &mut gix::progress::Discard,
             interrupt,
-            hash,
+            self.index.object_hash(),
             None,
         )
         .map_err(|e| self.read_error(e))?;
+        Ok(Some(tree))
+    }
 
+    /// Decodes every object of `tree` on `threads` threads and calls
+    /// `visitor` with each. Each thread gets its own clone of `visitor`.
+    pub fn traverse<V>(
+        &self,
+        tree: DeltaTree,
+        threads: Option<usize>,
+        interrupt: &AtomicBool,
+        visitor: V,
+    ) -> Result<(), HistoryError>
+    where
+        V: Visitor,
+    {
+        let Some(tree) = tree else {
+            return Ok(());
+        };
         let mut visitor = visitor;
         tree.traverse(
             |slice, data: &pack::data::File| data.entry_slice(slice),
@@ -275,7 +302,7 @@ impl Pack {
                 size_progress: &mut gix::progress::Discard,
                 thread_limit: threads,
                 should_interrupt: interrupt,
-                object_hash: hash,
+                object_hash: self.index.object_hash(),
                 alloc_limit_bytes: None,
             },
         )
@@ -283,6 +310,9 @@ impl Pack {
         Ok(())
     }
 }
+
+/// The delta tree of some entries of one pack; `None` when there are none.
+pub type DeltaTree = Option<pack::cache::delta::Tree<PackItem>>;
 
 /// Receives decoded objects. Clones run on separate threads.
 pub trait Visitor: Clone + Send {
