@@ -39,7 +39,7 @@ const SECRET_WORDS: &[&str] = &[
     "credentials",
 ];
 
-/// Whether `value` refers to a value kept elsewhere instead of being one:
+/// Returns whether `value` refers to a value kept elsewhere instead of being one:
 /// shell and CI variables, templates, format placeholders and environment
 /// lookups.
 pub(crate) fn is_reference(value: &[u8]) -> bool {
@@ -101,7 +101,7 @@ fn is_braced_reference(inner: &[u8]) -> bool {
         .any(|word| lower.find(word.as_bytes()).is_some())
 }
 
-/// Whether `value` is empty, null-like, a mask or a fill-in placeholder
+/// Returns whether `value` is empty, null-like, a mask or a fill-in placeholder
 /// such as `<your-password>`, `your_api_key` or `changeme`.
 pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     let value = value.trim();
@@ -184,7 +184,7 @@ fn is_upper_case_secret_name(value: &[u8]) -> bool {
         .any(|word| lower.find(word.as_bytes()).is_some())
 }
 
-/// Whether `value` is one of the example credentials that vendors publish
+/// Returns whether `value` is one of the example credentials that vendors publish
 /// in their documentation, such as AWS's `AKIAIOSFODNN7EXAMPLE`.
 pub(crate) fn is_vendor_example(value: &[u8]) -> bool {
     value.ends_with(b"EXAMPLE") || value.find(b"EXAMPLEKEY").is_some()
@@ -290,7 +290,7 @@ fn is_secret_word(word: &str) -> bool {
     SECRET_WORDS.contains(&word) || SECRET_WORDS.contains(&singular)
 }
 
-/// Whether an assigned name ends in a password-, secret-, token- or
+/// Returns whether an assigned name ends in a password-, secret-, token- or
 /// key-like word, such as `APP_DB_PASSWORD`, `clientSecretKey` or
 /// `other_key`, but not `private_key_id`, `token_type` or `primary_key`.
 pub(crate) fn is_secret_name(name: &[u8]) -> bool {
@@ -313,7 +313,7 @@ pub(crate) fn is_secret_name(name: &[u8]) -> bool {
     true
 }
 
-/// Whether a called function's name marks its string argument as a secret
+/// Returns whether a called function's name marks its string argument as a secret
 /// (`secret("…")`, `setPassword("…")`) rather than a lookup by name
 /// (`getenv("…")`, `get_secret("…")`).
 pub(crate) fn is_secret_setter(name: &[u8]) -> bool {
@@ -509,7 +509,7 @@ fn is_lower_identifier(value: &[u8]) -> bool {
         .all(|&b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-' | b'.'))
 }
 
-/// Whether `host` is a loopback address or name.
+/// Returns whether `host` is a loopback address or name.
 pub(crate) fn is_loopback_host(host: &[u8]) -> bool {
     let host = host.trim().to_ascii_lowercase();
     let host = host

@@ -1,8 +1,8 @@
 //! The detector: runs the rules over one blob's bytes and returns matches.
 //!
-//! Building a [`Detector`] parses nothing but the rule list and builds one
-//! keyword automaton; each rule's regex and path matcher compile the first
-//! time a blob needs them. A scan runs the automaton over the text once and
+//! Building a [`Detector`] parses the rule list and builds one keyword
+//! automaton. Each rule's regex and path matcher compile the first time a
+//! blob needs them. A scan runs the automaton over the text once, then
 //! each triggered rule's regex only on a window around its keyword hits.
 
 mod compiled;
@@ -186,7 +186,7 @@ impl Detector {
     }
 }
 
-/// Scans each line that holds a keyword hit and JSON string escapes once
+/// Scans each line that contains a keyword hit and JSON string escapes once
 /// more with one level of escapes resolved: a notebook cell or a JSON
 /// document stored inside a JSON string. Matches keep the line of the
 /// original text.
@@ -201,7 +201,7 @@ fn scan_escaped_lines(scan: &mut TextScan<'_>) {
     }
 }
 
-/// Whether the line holding `offset` carries an inline allow comment.
+/// Returns whether the line holding `offset` carries an inline allow comment.
 fn has_allow_marker(text: &[u8], offset: usize) -> bool {
     let start = text::line_start(text, offset, usize::MAX);
     let end = text::line_end(text, offset, usize::MAX);
