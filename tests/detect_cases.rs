@@ -759,3 +759,25 @@ fn several_secrets_on_one_line() {
         .collect();
     assert_eq!(columns, [7, 28, 69]);
 }
+
+#[test]
+fn generic_secret_in_escaped_json() {
+    let fixture =
+        "{\n  \"config\": \"{\\\"db\\\": {\\\"password\\\": \\\"Kx93ndPq21Lm\\\"}}\"\n}\n";
+    let matches = matches_of("deploy/values.json", fixture);
+    assert_eq!(
+        found("deploy/values.json", fixture),
+        expect(&[("generic.secret-assignment", 2)])
+    );
+    assert_eq!(matches[0].secret.reveal(), b"Kx93ndPq21Lm");
+    assert_eq!(matches[0].column, 40, "column in the stored line");
+}
+
+#[test]
+fn authorization_header_literal_found() {
+    let script = "curl -H \"Authorization: Bearer $API_TOKEN\" https://api.example.org\ncurl -H \"Authorization: Bearer zRj9MCCpPPD8a9VKQqjWU5aNBO2C09wG\" https://api.example.org\n";
+    assert_eq!(
+        found("scripts/call.sh", script),
+        expect(&[("generic.authorization-header", 2)])
+    );
+}
