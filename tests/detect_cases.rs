@@ -781,3 +781,31 @@ fn authorization_header_literal_found() {
         expect(&[("generic.authorization-header", 2)])
     );
 }
+
+#[test]
+fn keyword_flood_still_finds_key() {
+    let mut data = "PRIVATE KEY ".repeat(100_000);
+    data.push_str(&format!(
+        "\n-----BEGIN PRIVATE KEY-----\n{KEY_BODY}-----END PRIVATE KEY-----\n"
+    ));
+    assert_eq!(
+        found("flood.txt", &data),
+        expect(&[("private-key.block", 2)])
+    );
+}
+
+#[test]
+fn many_matches_on_one_line() {
+    let line = "AKIAMOR4LFENVS98QPN8 ".repeat(20_000);
+    let matches = matches_of("ids.txt", &line);
+    assert_eq!(matches.len(), 20_000, "one match per occurrence");
+    assert!(
+        matches
+            .iter()
+            .all(|m| m.fingerprint == matches[0].fingerprint)
+    );
+    let distinct: String = (0..2_000)
+        .map(|i| format!("AKIAMOR4LFENV{i:07} "))
+        .collect();
+    assert_eq!(matches_of("ids.txt", &distinct).len(), 2_000);
+}

@@ -238,17 +238,24 @@ impl<'a> TextScan<'a> {
                 at = retry_at;
                 continue;
             }
-            at = whole.end().max(whole.start() + 1);
+            // Resume at the end of the secret, not of the match: a trailing
+            // boundary character may be the leading one of the next match.
+            at = secret_end.max(whole.start() + 1);
             last_end = last_end.max(window_start + secret_end);
             let severity = self.severity(index, pattern, &groups, value);
             let start = window_start + secret_start;
             self.push_candidate(index, severity, value, start, map);
         }
         self.locations[index] = Some(locations);
-        if rule.rule.multiline {
-            last_end
-        } else {
+        if !rule.rule.multiline {
             window_end
+        } else if !cut {
+            view.len()
+        } else {
+            // A match starting in the first half of the window would have
+            // ended inside it, so hits there need no new run. This keeps a
+            // blob full of keywords linear.
+            last_end.max(window_end - MULTILINE_AHEAD / 2)
         }
     }
 
