@@ -53,6 +53,9 @@ pub(crate) fn is_reference(value: &[u8]) -> bool {
     if value.find(b"%(").is_some() && value.find(b")s").is_some() {
         return true;
     }
+    if value.find(b"%s").is_some() || value.find(b"%d").is_some() || value.find(b"{}").is_some() {
+        return true;
+    }
     if value.len() > 2 && value.starts_with(b"%") && value.ends_with(b"%") {
         return true;
     }
@@ -392,7 +395,14 @@ pub(crate) fn is_generic_value(value: &[u8], quoted: bool, path: &[u8]) -> bool 
     if is_braced_literal(value) || is_public_key_der(value) {
         return false;
     }
-    has_digit && classes >= 2 || classes >= 3 && has_symbol || value.len() >= 20 && entropy >= 4.0
+    // Underscores, dashes and dots join identifier words; other symbols
+    // make a digit-free value look like a password.
+    let has_password_symbol = value
+        .iter()
+        .any(|&b| !b.is_ascii_alphanumeric() && !matches!(b, b'_' | b'-' | b'.'));
+    let long_random =
+        value.len() >= 20 && entropy >= 4.0 && has_lower && has_upper && !value.contains(&b'_');
+    has_digit && classes >= 2 || classes >= 3 && has_password_symbol || long_random
 }
 
 /// `{string|Buffer}`, `{a: 1}`: an object literal or a type list in braces,
