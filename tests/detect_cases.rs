@@ -809,3 +809,14 @@ fn many_matches_on_one_line() {
         .collect();
     assert_eq!(matches_of("ids.txt", &distinct).len(), 2_000);
 }
+
+#[test]
+fn key_file_with_token_flagged_by_path() {
+    let token = "slack = \"xoxb-05171325530-1905669893883-RIQ6MGy1foAJ9wx3INnQnEhA\"\n";
+    assert_eq!(
+        found("b.key", token),
+        expect(&[("slack.bot-token", 1), ("files.private-key-file", 1)])
+    );
+    assert_eq!(found("a.crt", "harmless\n"), expect(&[]));
+    assert_eq!(found("a.key", "harmless\n"), expect(&[]));
+}

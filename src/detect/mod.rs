@@ -114,10 +114,10 @@ impl Detector {
     /// Scans one blob. `path` is repository-relative and may be any bytes.
     ///
     /// Path rules fire even when the content is too large or binary (a
-    /// committed `.p12` is binary); the blob then counts as scanned.
+    /// committed `.p12` is binary), and the blob then counts as scanned.
     pub fn scan(&self, path: &BStr, data: &[u8]) -> BlobScan {
-        let path_matches = self.match_paths(path, data);
         if data.len() as u64 > self.options.max_size {
+            let path_matches = self.match_paths(path, data, false);
             // NOTE: a path match hides the size skip for that blob.
             if !path_matches.is_empty() {
                 return BlobScan::Scanned(path_matches);
@@ -128,10 +128,13 @@ impl Detector {
             });
         }
         let mut matches = match text::decode(data) {
-            Decoded::Binary if path_matches.is_empty() => {
-                return BlobScan::Skipped(SkipReason::Binary);
+            Decoded::Binary => {
+                let path_matches = self.match_paths(path, data, false);
+                if path_matches.is_empty() {
+                    return BlobScan::Skipped(SkipReason::Binary);
+                }
+                return BlobScan::Scanned(path_matches);
             }
-            Decoded::Binary => Vec::new(),
             Decoded::Bytes(text) => self.content_matches(path, text, |offset, _| offset),
             Decoded::Utf16 { text, prefix_len } => {
                 self.content_matches(path, &text, |offset, decoded| {
@@ -139,6 +142,7 @@ impl Detector {
                 })
             }
         };
+        let path_matches = self.match_paths(path, data, !matches.is_empty());
         matches.extend(path_matches);
         BlobScan::Scanned(matches)
     }
