@@ -820,3 +820,12 @@ fn key_file_with_token_flagged_by_path() {
     assert_eq!(found("a.crt", "harmless\n"), expect(&[]));
     assert_eq!(found("a.key", "harmless\n"), expect(&[]));
 }
+
+#[test]
+fn setter_and_option_forms_found() {
+    let script = "os.Setenv(\"API_TOKEN\", \"Kx93ndPq21Lm\")\nos.environ.get(\"API_KEY\", \"FAKEKEY\")\nmysql --user root --password Kx93ndPq21Lm\n";
+    assert_eq!(
+        found("setup.txt", script),
+        expect(&[("generic.secret-setter-pair", 1), ("generic.cli-option", 3)])
+    );
+}

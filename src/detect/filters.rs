@@ -254,6 +254,16 @@ const NON_SECRET_KEY_QUALIFIERS: &[&str] = &[
     "first",
     "sorting",
     "join",
+    "config",
+    "recv",
+    "send",
+    "import",
+    "export",
+    "gen",
+    "edit",
+    "sign",
+    "trusted",
+    "list",
 ];
 
 /// Splits an identifier into lower-case words at `_`, `-`, `.`, `/` and
