@@ -829,3 +829,25 @@ fn setter_and_option_forms_found() {
         expect(&[("generic.secret-setter-pair", 1), ("generic.cli-option", 3)])
     );
 }
+
+#[test]
+fn notebook_key_split_across_strings() {
+    let fixture = r#"{
+ "cells": [
+  {
+   "cell_type": "code",
+   "source": [
+    "key = \"\"\"-----BEGIN RSA PRIVATE KEY-----\n",
+    "UctOiCalYTMveTtJI1wvm58GOxkCegdN0UrWaSc+xxNBtOs2WkK0XEEGcRRNPMQX\n",
+    "wEXcljxonj4Pb5UHAF63L1UMT41DLW8hsASbeYUNkeDcFutylBfNpGWFlBph/J+i\n",
+    "-----END RSA PRIVATE KEY-----\"\"\"\n"
+   ]
+  }
+ ]
+}
+"#;
+    assert_eq!(
+        found("keys.ipynb", fixture),
+        expect(&[("private-key.block", 6)])
+    );
+}

@@ -13,7 +13,7 @@ mod text;
 
 use std::sync::Arc;
 
-use bstr::BStr;
+use bstr::{BStr, ByteSlice};
 use memchr::memmem;
 
 use crate::finding::{Match, MatchKind, Secret, SkipReason};
@@ -90,6 +90,7 @@ impl Detector {
         })
     }
 
+    /// Returns the options the detector was built with.
     pub fn options(&self) -> &DetectorOptions {
         &self.options
     }
@@ -206,7 +207,10 @@ impl Detector {
 fn scan_escaped_lines(scan: &mut TextScan<'_>) {
     for (start, end) in std::mem::take(&mut scan.escaped_lines) {
         if end - start > MAX_UNESCAPE_LINE {
-            log::debug!("line at byte {start} is too long to unescape");
+            log::debug!(
+                "{}: line at byte {start} is longer than {MAX_UNESCAPE_LINE} bytes, not unescaped",
+                scan.path.as_bstr()
+            );
             continue;
         }
         let unescaped = text::unescape_json(&scan.base[start..end], start);
