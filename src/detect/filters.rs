@@ -187,10 +187,20 @@ fn is_upper_case_secret_name(value: &[u8]) -> bool {
         .any(|word| lower.find(word.as_bytes()).is_some())
 }
 
-/// Returns whether `value` is one of the example credentials that vendors publish
-/// in their documentation, such as AWS's `AKIAIOSFODNN7EXAMPLE`.
+/// Returns whether `value` is one of the example credentials that vendors
+/// publish in their documentation, such as AWS's `AKIAIOSFODNN7EXAMPLE`.
 pub(crate) fn is_vendor_example(value: &[u8]) -> bool {
-    value.ends_with(b"EXAMPLE") || value.find(b"EXAMPLEKEY").is_some()
+    // Stripe's documented test keys and the signature of the sample token
+    // on jwt.io.
+    const DOCUMENTED: &[&[u8]] = &[
+        b"sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+        b"pk_test_TYooMQauvdEDq54NiTphI7jx",
+    ];
+    const JWT_IO_SIGNATURE: &[u8] = b".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+    value.ends_with(b"EXAMPLE")
+        || value.find(b"EXAMPLEKEY").is_some()
+        || DOCUMENTED.contains(&value)
+        || value.ends_with(JWT_IO_SIGNATURE)
 }
 
 /// Qualifiers after a secret word that keep the name a secret's name:
