@@ -354,7 +354,7 @@ impl<'a> TextScan<'a> {
 
 /// Returns the window a rule's regex runs on for a keyword hit, as (start,
 /// end, cut). Single-line rules see the hit's line, bounded on very long
-/// lines; `cut` tells that the window ends before the line does.
+/// lines; `cut` is true when the window ends before the line does.
 fn window_around(
     view: &[u8],
     hit_start: usize,
@@ -488,12 +488,12 @@ fn pem_body(block: &[u8]) -> Vec<u8> {
 /// overlap, the most specific rule wins, then the longer secret.
 pub(crate) fn dedup(mut candidates: Vec<Candidate>, rules: &[CompiledRule]) -> Vec<Candidate> {
     candidates.sort_by_key(|c| (c.start, std::cmp::Reverse(c.end)));
-    let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    let mut survivors: Vec<Candidate> = Vec::with_capacity(candidates.len());
     let mut cluster: Vec<Candidate> = Vec::new();
     let mut cluster_end = 0;
     for candidate in candidates {
         if !cluster.is_empty() && candidate.start >= cluster_end {
-            resolve_cluster(&mut cluster, rules, &mut kept);
+            resolve_cluster(&mut cluster, rules, &mut survivors);
         }
         cluster_end = if cluster.is_empty() {
             candidate.end
@@ -502,15 +502,15 @@ pub(crate) fn dedup(mut candidates: Vec<Candidate>, rules: &[CompiledRule]) -> V
         };
         cluster.push(candidate);
     }
-    resolve_cluster(&mut cluster, rules, &mut kept);
-    kept.sort_by_key(|c| c.start);
-    kept
+    resolve_cluster(&mut cluster, rules, &mut survivors);
+    survivors.sort_by_key(|c| c.start);
+    survivors
 }
 
 fn resolve_cluster(
     cluster: &mut Vec<Candidate>,
     rules: &[CompiledRule],
-    kept: &mut Vec<Candidate>,
+    survivors: &mut Vec<Candidate>,
 ) {
     cluster.sort_by_key(|c| {
         (
@@ -519,13 +519,13 @@ fn resolve_cluster(
             c.start,
         )
     });
-    let first_kept = kept.len();
+    let first_survivor = survivors.len();
     for candidate in cluster.drain(..) {
-        let overlaps = kept[first_kept..]
+        let overlaps = survivors[first_survivor..]
             .iter()
             .any(|other| candidate.start < other.end && other.start < candidate.end);
         if !overlaps {
-            kept.push(candidate);
+            survivors.push(candidate);
         }
     }
 }

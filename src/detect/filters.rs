@@ -104,69 +104,72 @@ fn is_braced_reference(inner: &[u8]) -> bool {
         .any(|word| lower.find(word.as_bytes()).is_some())
 }
 
-/// Returns whether `value` is empty, null-like, a mask or a fill-in placeholder
-/// such as `<your-password>`, `your_api_key` or `changeme`.
+/// Values that stand for "no value" in config files and code.
+const NULL_WORDS: &[&str] = &[
+    "null",
+    "none",
+    "nil",
+    "undefined",
+    "true",
+    "false",
+    "empty",
+    "''",
+    "\"\"",
+];
+
+/// Substrings of fill-in placeholders and masks, in lower case.
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "your_",
+    "your-",
+    "your ",
+    "yourpass",
+    "yourkey",
+    "yoursecret",
+    "yourtoken",
+    "changeme",
+    "change_me",
+    "change-me",
+    "replace_me",
+    "replace-me",
+    "replaceme",
+    "placeholder",
+    "redacted",
+    "example",
+    "dummy",
+    "fake",
+    "xxxx",
+    "****",
+    "....",
+    "\u{2026}",
+];
+
+/// Returns whether `value` is empty, null-like, a mask or a fill-in
+/// placeholder such as `<your-password>`, `your_api_key` or `changeme`.
 pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     let value = value.trim();
     if value.is_empty() {
         return true;
     }
+
     let lower = value.to_ascii_lowercase();
-    const NULLS: &[&str] = &[
-        "null",
-        "none",
-        "nil",
-        "undefined",
-        "true",
-        "false",
-        "empty",
-        "''",
-        "\"\"",
-    ];
-    if NULLS.iter().any(|word| lower == word.as_bytes()) {
+    let is_word = |words: &[&str]| words.iter().any(|word| lower == word.as_bytes());
+    if is_word(NULL_WORDS) || is_word(SECRET_WORDS) {
         return true;
     }
-    if SECRET_WORDS.iter().any(|word| lower == word.as_bytes()) {
-        return true;
-    }
+
     let wrapped =
         |open: u8, close: u8| value.first() == Some(&open) && value.last() == Some(&close);
     if value.len() > 2 && (wrapped(b'<', b'>') || wrapped(b'[', b']')) {
         return true;
     }
-    const MARKERS: &[&str] = &[
-        "your_",
-        "your-",
-        "your ",
-        "yourpass",
-        "yourkey",
-        "yoursecret",
-        "yourtoken",
-        "changeme",
-        "change_me",
-        "change-me",
-        "replace_me",
-        "replace-me",
-        "replaceme",
-        "placeholder",
-        "redacted",
-        "example",
-        "dummy",
-        "fake",
-        "xxxx",
-        "****",
-        "....",
-        "\u{2026}",
-    ];
-    if MARKERS
+
+    let has_marker = PLACEHOLDER_MARKERS
         .iter()
-        .any(|marker| lower.find(marker.as_bytes()).is_some())
-    {
+        .any(|marker| lower.find(marker.as_bytes()).is_some());
+    if has_marker || is_upper_case_secret_name(value) {
         return true;
     }
-    if is_upper_case_secret_name(value) {
-        return true;
-    }
+
     let first = value[0];
     value.iter().all(|&b| b == first)
 }
@@ -378,43 +381,36 @@ pub(crate) fn is_source_path(path: &[u8]) -> bool {
 /// random credential, not a word, an identifier, a path or a hash-like
 /// identifier such as a UUID.
 pub(crate) fn is_generic_value(value: &[u8], quoted: bool, path: &[u8]) -> bool {
-    if value.len() < 8 || value.len() > 256 {
-        return false;
-    }
-    if value.iter().any(|b| b.is_ascii_whitespace()) {
+    if value.len() < 8 || value.len() > 256 || value.iter().any(u8::is_ascii_whitespace) {
         return false;
     }
     if !quoted && (is_source_path(path) || looks_like_expression(value)) {
         return false;
     }
-    if looks_like_path_or_url(value)
+    let has_digit = value.iter().any(u8::is_ascii_digit);
+    let not_a_credential = looks_like_path_or_url(value)
         || is_uuid(value)
         || is_lower_identifier(value)
         || is_dotted_identifier(value)
-    {
+        || !has_digit && is_joined_words(value)
+        || is_braced_literal(value)
+        || is_public_key_der(value);
+    if not_a_credential {
         return false;
     }
+
     let has_lower = value.iter().any(u8::is_ascii_lowercase);
     let has_upper = value.iter().any(u8::is_ascii_uppercase);
-    let has_digit = value.iter().any(u8::is_ascii_digit);
     let has_symbol = value.iter().any(|b| !b.is_ascii_alphanumeric());
-    if !(has_lower || has_upper) {
+    let entropy = shannon_entropy(value);
+    if !(has_lower || has_upper) || entropy < 3.0 {
         return false;
     }
+
     let classes = [has_lower, has_upper, has_digit, has_symbol]
         .iter()
         .filter(|&&present| present)
         .count();
-    let entropy = shannon_entropy(value);
-    if entropy < 3.0 {
-        return false;
-    }
-    if !has_digit && is_joined_words(value) {
-        return false;
-    }
-    if is_braced_literal(value) || is_public_key_der(value) {
-        return false;
-    }
     // Underscores, dashes and dots join identifier words; other symbols
     // make a digit-free value look like a password.
     let has_password_symbol = value

@@ -13,7 +13,7 @@ const KEY_MATERIAL_SNIFF_LEN: usize = 64 * 1024;
 
 impl Detector {
     /// Returns a path match for every path rule that `path` fires.
-    /// `has_secret` tells that a content rule matched in `data`, which
+    /// `has_secret` is true when a content rule matched in `data`, which
     /// counts as key material for rules that require it.
     pub(super) fn match_paths(&self, path: &BStr, data: &[u8], has_secret: bool) -> Vec<Match> {
         let mut matches = Vec::new();
