@@ -759,3 +759,95 @@ fn several_secrets_on_one_line() {
         .collect();
     assert_eq!(columns, [7, 28, 69]);
 }
+
+#[test]
+fn generic_secret_in_escaped_json() {
+    let fixture =
+        "{\n  \"config\": \"{\\\"db\\\": {\\\"password\\\": \\\"Kx93ndPq21Lm\\\"}}\"\n}\n";
+    let matches = matches_of("deploy/values.json", fixture);
+    assert_eq!(
+        found("deploy/values.json", fixture),
+        expect(&[("generic.secret-assignment", 2)])
+    );
+    assert_eq!(matches[0].secret.reveal(), b"Kx93ndPq21Lm");
+    assert_eq!(matches[0].column, 40, "column in the stored line");
+}
+
+#[test]
+fn authorization_header_literal_found() {
+    let script = "curl -H \"Authorization: Bearer $API_TOKEN\" https://api.example.org\ncurl -H \"Authorization: Bearer zRj9MCCpPPD8a9VKQqjWU5aNBO2C09wG\" https://api.example.org\n";
+    assert_eq!(
+        found("scripts/call.sh", script),
+        expect(&[("generic.authorization-header", 2)])
+    );
+}
+
+#[test]
+fn keyword_flood_still_finds_key() {
+    let mut data = "PRIVATE KEY ".repeat(100_000);
+    data.push_str(&format!(
+        "\n-----BEGIN PRIVATE KEY-----\n{KEY_BODY}-----END PRIVATE KEY-----\n"
+    ));
+    assert_eq!(
+        found("flood.txt", &data),
+        expect(&[("private-key.block", 2)])
+    );
+}
+
+#[test]
+fn many_matches_on_one_line() {
+    let line = "AKIAMOR4LFENVS98QPN8 ".repeat(20_000);
+    let matches = matches_of("ids.txt", &line);
+    assert_eq!(matches.len(), 20_000, "one match per occurrence");
+    assert!(
+        matches
+            .iter()
+            .all(|m| m.fingerprint == matches[0].fingerprint)
+    );
+    let distinct: String = (0..2_000)
+        .map(|i| format!("AKIAMOR4LFENV{i:07} "))
+        .collect();
+    assert_eq!(matches_of("ids.txt", &distinct).len(), 2_000);
+}
+
+#[test]
+fn key_file_with_token_flagged_by_path() {
+    let token = "slack = \"xoxb-05171325530-1905669893883-RIQ6MGy1foAJ9wx3INnQnEhA\"\n";
+    assert_eq!(
+        found("b.key", token),
+        expect(&[("slack.bot-token", 1), ("files.private-key-file", 1)])
+    );
+    assert_eq!(found("a.crt", "harmless\n"), expect(&[]));
+    assert_eq!(found("a.key", "harmless\n"), expect(&[]));
+}
+
+#[test]
+fn setter_and_option_forms_found() {
+    let script = "os.Setenv(\"API_TOKEN\", \"Kx93ndPq21Lm\")\nos.environ.get(\"API_KEY\", \"FAKEKEY\")\nmysql --user root --password Kx93ndPq21Lm\n";
+    assert_eq!(
+        found("setup.txt", script),
+        expect(&[("generic.secret-setter-pair", 1), ("generic.cli-option", 3)])
+    );
+}
+
+#[test]
+fn notebook_key_split_across_strings() {
+    let fixture = r#"{
+ "cells": [
+  {
+   "cell_type": "code",
+   "source": [
+    "key = \"\"\"-----BEGIN RSA PRIVATE KEY-----\n",
+    "UctOiCalYTMveTtJI1wvm58GOxkCegdN0UrWaSc+xxNBtOs2WkK0XEEGcRRNPMQX\n",
+    "wEXcljxonj4Pb5UHAF63L1UMT41DLW8hsASbeYUNkeDcFutylBfNpGWFlBph/J+i\n",
+    "-----END RSA PRIVATE KEY-----\"\"\"\n"
+   ]
+  }
+ ]
+}
+"#;
+    assert_eq!(
+        found("keys.ipynb", fixture),
+        expect(&[("private-key.block", 6)])
+    );
+}

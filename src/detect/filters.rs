@@ -39,7 +39,7 @@ const SECRET_WORDS: &[&str] = &[
     "credentials",
 ];
 
-/// Whether `value` refers to a value kept elsewhere instead of being one:
+/// Returns whether `value` refers to a value kept elsewhere instead of being one:
 /// shell and CI variables, templates, format placeholders and environment
 /// lookups.
 pub(crate) fn is_reference(value: &[u8]) -> bool {
@@ -51,6 +51,9 @@ pub(crate) fn is_reference(value: &[u8]) -> bool {
         return true;
     }
     if value.find(b"%(").is_some() && value.find(b")s").is_some() {
+        return true;
+    }
+    if value.find(b"%s").is_some() || value.find(b"%d").is_some() || value.find(b"{}").is_some() {
         return true;
     }
     if value.len() > 2 && value.starts_with(b"%") && value.ends_with(b"%") {
@@ -101,69 +104,72 @@ fn is_braced_reference(inner: &[u8]) -> bool {
         .any(|word| lower.find(word.as_bytes()).is_some())
 }
 
-/// Whether `value` is empty, null-like, a mask or a fill-in placeholder
-/// such as `<your-password>`, `your_api_key` or `changeme`.
+/// Values that stand for "no value" in config files and code.
+const NULL_WORDS: &[&str] = &[
+    "null",
+    "none",
+    "nil",
+    "undefined",
+    "true",
+    "false",
+    "empty",
+    "''",
+    "\"\"",
+];
+
+/// Substrings of fill-in placeholders and masks, in lower case.
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "your_",
+    "your-",
+    "your ",
+    "yourpass",
+    "yourkey",
+    "yoursecret",
+    "yourtoken",
+    "changeme",
+    "change_me",
+    "change-me",
+    "replace_me",
+    "replace-me",
+    "replaceme",
+    "placeholder",
+    "redacted",
+    "example",
+    "dummy",
+    "fake",
+    "xxxx",
+    "****",
+    "....",
+    "\u{2026}",
+];
+
+/// Returns whether `value` is empty, null-like, a mask or a fill-in
+/// placeholder such as `<your-password>`, `your_api_key` or `changeme`.
 pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     let value = value.trim();
     if value.is_empty() {
         return true;
     }
+
     let lower = value.to_ascii_lowercase();
-    const NULLS: &[&str] = &[
-        "null",
-        "none",
-        "nil",
-        "undefined",
-        "true",
-        "false",
-        "empty",
-        "''",
-        "\"\"",
-    ];
-    if NULLS.iter().any(|word| lower == word.as_bytes()) {
+    let is_word = |words: &[&str]| words.iter().any(|word| lower == word.as_bytes());
+    if is_word(NULL_WORDS) || is_word(SECRET_WORDS) {
         return true;
     }
-    if SECRET_WORDS.iter().any(|word| lower == word.as_bytes()) {
-        return true;
-    }
+
     let wrapped =
         |open: u8, close: u8| value.first() == Some(&open) && value.last() == Some(&close);
     if value.len() > 2 && (wrapped(b'<', b'>') || wrapped(b'[', b']')) {
         return true;
     }
-    const MARKERS: &[&str] = &[
-        "your_",
-        "your-",
-        "your ",
-        "yourpass",
-        "yourkey",
-        "yoursecret",
-        "yourtoken",
-        "changeme",
-        "change_me",
-        "change-me",
-        "replace_me",
-        "replace-me",
-        "replaceme",
-        "placeholder",
-        "redacted",
-        "example",
-        "dummy",
-        "fake",
-        "xxxx",
-        "****",
-        "....",
-        "\u{2026}",
-    ];
-    if MARKERS
+
+    let has_marker = PLACEHOLDER_MARKERS
         .iter()
-        .any(|marker| lower.find(marker.as_bytes()).is_some())
-    {
+        .any(|marker| lower.find(marker.as_bytes()).is_some());
+    if has_marker || is_upper_case_secret_name(value) {
         return true;
     }
-    if is_upper_case_secret_name(value) {
-        return true;
-    }
+
     let first = value[0];
     value.iter().all(|&b| b == first)
 }
@@ -184,10 +190,20 @@ fn is_upper_case_secret_name(value: &[u8]) -> bool {
         .any(|word| lower.find(word.as_bytes()).is_some())
 }
 
-/// Whether `value` is one of the example credentials that vendors publish
-/// in their documentation, such as AWS's `AKIAIOSFODNN7EXAMPLE`.
+/// Returns whether `value` is one of the example credentials that vendors
+/// publish in their documentation, such as AWS's `AKIAIOSFODNN7EXAMPLE`.
 pub(crate) fn is_vendor_example(value: &[u8]) -> bool {
-    value.ends_with(b"EXAMPLE") || value.find(b"EXAMPLEKEY").is_some()
+    // Stripe's documented test keys and the signature of the sample token
+    // on jwt.io.
+    const DOCUMENTED: &[&[u8]] = &[
+        b"sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+        b"pk_test_TYooMQauvdEDq54NiTphI7jx",
+    ];
+    const JWT_IO_SIGNATURE: &[u8] = b".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+    value.ends_with(b"EXAMPLE")
+        || value.find(b"EXAMPLEKEY").is_some()
+        || DOCUMENTED.contains(&value)
+        || value.ends_with(JWT_IO_SIGNATURE)
 }
 
 /// Qualifiers after a secret word that keep the name a secret's name:
@@ -251,6 +267,16 @@ const NON_SECRET_KEY_QUALIFIERS: &[&str] = &[
     "first",
     "sorting",
     "join",
+    "config",
+    "recv",
+    "send",
+    "import",
+    "export",
+    "gen",
+    "edit",
+    "sign",
+    "trusted",
+    "list",
 ];
 
 /// Splits an identifier into lower-case words at `_`, `-`, `.`, `/` and
@@ -290,7 +316,7 @@ fn is_secret_word(word: &str) -> bool {
     SECRET_WORDS.contains(&word) || SECRET_WORDS.contains(&singular)
 }
 
-/// Whether an assigned name ends in a password-, secret-, token- or
+/// Returns whether an assigned name ends in a password-, secret-, token- or
 /// key-like word, such as `APP_DB_PASSWORD`, `clientSecretKey` or
 /// `other_key`, but not `private_key_id`, `token_type` or `primary_key`.
 pub(crate) fn is_secret_name(name: &[u8]) -> bool {
@@ -313,7 +339,7 @@ pub(crate) fn is_secret_name(name: &[u8]) -> bool {
     true
 }
 
-/// Whether a called function's name marks its string argument as a secret
+/// Returns whether a called function's name marks its string argument as a secret
 /// (`secret("…")`, `setPassword("…")`) rather than a lookup by name
 /// (`getenv("…")`, `get_secret("…")`).
 pub(crate) fn is_secret_setter(name: &[u8]) -> bool {
@@ -355,44 +381,44 @@ pub(crate) fn is_source_path(path: &[u8]) -> bool {
 /// random credential, not a word, an identifier, a path or a hash-like
 /// identifier such as a UUID.
 pub(crate) fn is_generic_value(value: &[u8], quoted: bool, path: &[u8]) -> bool {
-    if value.len() < 8 || value.len() > 256 {
-        return false;
-    }
-    if value.iter().any(|b| b.is_ascii_whitespace()) {
+    if value.len() < 8 || value.len() > 256 || value.iter().any(u8::is_ascii_whitespace) {
         return false;
     }
     if !quoted && (is_source_path(path) || looks_like_expression(value)) {
         return false;
     }
-    if looks_like_path_or_url(value)
+    let has_digit = value.iter().any(u8::is_ascii_digit);
+    let not_a_credential = looks_like_path_or_url(value)
         || is_uuid(value)
         || is_lower_identifier(value)
         || is_dotted_identifier(value)
-    {
+        || !has_digit && is_joined_words(value)
+        || is_braced_literal(value)
+        || is_public_key_der(value);
+    if not_a_credential {
         return false;
     }
+
     let has_lower = value.iter().any(u8::is_ascii_lowercase);
     let has_upper = value.iter().any(u8::is_ascii_uppercase);
-    let has_digit = value.iter().any(u8::is_ascii_digit);
     let has_symbol = value.iter().any(|b| !b.is_ascii_alphanumeric());
-    if !(has_lower || has_upper) {
+    let entropy = shannon_entropy(value);
+    if !(has_lower || has_upper) || entropy < 3.0 {
         return false;
     }
+
     let classes = [has_lower, has_upper, has_digit, has_symbol]
         .iter()
         .filter(|&&present| present)
         .count();
-    let entropy = shannon_entropy(value);
-    if entropy < 3.0 {
-        return false;
-    }
-    if !has_digit && is_joined_words(value) {
-        return false;
-    }
-    if is_braced_literal(value) || is_public_key_der(value) {
-        return false;
-    }
-    has_digit && classes >= 2 || classes >= 3 && has_symbol || value.len() >= 20 && entropy >= 4.0
+    // Underscores, dashes and dots join identifier words; other symbols
+    // make a digit-free value look like a password.
+    let has_password_symbol = value
+        .iter()
+        .any(|&b| !b.is_ascii_alphanumeric() && !matches!(b, b'_' | b'-' | b'.'));
+    let long_random =
+        value.len() >= 20 && entropy >= 4.0 && has_lower && has_upper && !value.contains(&b'_');
+    has_digit && classes >= 2 || classes >= 3 && has_password_symbol || long_random
 }
 
 /// `{string|Buffer}`, `{a: 1}`: an object literal or a type list in braces,
@@ -509,7 +535,7 @@ fn is_lower_identifier(value: &[u8]) -> bool {
         .all(|&b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-' | b'.'))
 }
 
-/// Whether `host` is a loopback address or name.
+/// Returns whether `host` is a loopback address or name.
 pub(crate) fn is_loopback_host(host: &[u8]) -> bool {
     let host = host.trim().to_ascii_lowercase();
     let host = host
