@@ -618,3 +618,39 @@ fn history_detached_head_found() {
     assert_eq!(location["refs"], serde_json::json!(["HEAD"]));
     assert_eq!(location["in_head"], true);
 }
+
+#[test]
+fn history_treeless_clone_warns() {
+    let source = TempRepo::new();
+    source.git(&["config", "uploadpack.allowFilter", "true"]);
+    source.write("dir/old.txt", format!("{KEY_RENAMED}\n"));
+    source.commit_all("old");
+    source.git(&["rm", "-q", "-r", "dir"]);
+    source.write("new.txt", "clean\n");
+    source.commit_all("new");
+    let parent = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", source.path().display());
+    common::git_in(
+        parent.path(),
+        &["clone", "-q", "--filter=tree:0", &url, "treeless"],
+    );
+    let clone = parent.path().join("treeless");
+
+    let output = tightlip_in(&clone, &["history", "--format", "json"]);
+    let report = json_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("root tree in commit")),
+        "{warnings:?}"
+    );
+    let skipped = report["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["reason"]["reason"] == "missing_object"),
+        "{skipped:?}"
+    );
+}

@@ -16,7 +16,9 @@ use super::select::Selection;
 
 /// A tree or blob that history names but the repository lacks.
 pub struct Absent {
-    pub id: String,
+    /// The object id; `None` for a commit's root tree, whose id the graph
+    /// does not keep.
+    pub id: Option<String>,
     pub path: u32,
     pub commit: u32,
     pub is_tree: bool,
@@ -40,7 +42,7 @@ impl Introductions {
             paths: Paths::new(),
             first: FxHashMap::default(),
             absent: Vec::new(),
-            absent_seen: FxHashMap::default(),
+            absent_seen: FxHashSet::default(),
         };
         for &slot in &selection.order {
             if !selection.selected[slot as usize] {
@@ -134,16 +136,16 @@ struct Walker<'a> {
     paths: Paths,
     first: FxHashMap<(ObjectIndex, u32), u32>,
     absent: Vec<Absent>,
-    absent_seen: FxHashMap<(String, u32), ()>,
+    absent_seen: FxHashSet<(Option<String>, u32, Option<u32>)>,
 }
 
 impl Walker<'_> {
     fn note_absent(&mut self, id: Option<gix::ObjectId>, path: u32, commit: u32, is_tree: bool) {
-        let id = id.map(|id| id.to_string()).unwrap_or_else(|| {
-            let object = self.graph.commits[commit as usize].object;
-            format!("root tree of commit slot {object}")
-        });
-        if self.absent_seen.insert((id.clone(), path), ()).is_none() {
+        let id = id.map(|id| id.to_string());
+        // An object with a known id is reported once per path; a missing
+        // root tree once per commit.
+        let key = (id.clone(), path, id.is_none().then_some(commit));
+        if self.absent_seen.insert(key) {
             self.absent.push(Absent {
                 id,
                 path,

@@ -391,7 +391,37 @@ fn assemble(
     };
     report.warnings.extend(selection.warnings.iter().cloned());
 
-    // Commits that reports name, and the refs that reach each.
+    // Commits that introduced matches, and the refs that reach each.
+    let mut with_matches: Vec<u32> = scanned
+        .results
+        .iter()
+        .filter(|result| result.outcome.is_ok())
+        .map(|result| introductions.first[&(result.blob, result.path)])
+        .collect();
+    with_matches.sort_unstable();
+    with_matches.dedup();
+    let reaching = select::refs_reaching(
+        selection,
+        graph.commits.len(),
+        &with_matches,
+        MAX_REFS_PER_LOCATION,
+    );
+    let capped = reaching.iter().filter(|r| r.total > r.names.len()).count();
+    if capped > 0 {
+        report.warnings.push(format!(
+            "{capped} commits that introduced findings are reached by more than {MAX_REFS_PER_LOCATION} refs; \
+             their locations list the first {MAX_REFS_PER_LOCATION} (branches, then tags, remote-tracking branches, \
+             the stash, notes, other refs)"
+        ));
+    }
+    let refs_of = |commit: u32| -> Vec<String> {
+        let position = with_matches
+            .binary_search(&commit)
+            .expect("commit with matches");
+        reaching[position].names.clone()
+    };
+
+    // Every commit the report names, with its author.
     let mut named: Vec<u32> = scanned
         .results
         .iter()
@@ -408,24 +438,6 @@ fn assemble(
     named.extend(missing_pairs.iter().map(|pair| introductions.first[pair]));
     named.sort_unstable();
     named.dedup();
-    let reaching = select::refs_reaching(
-        selection,
-        graph.commits.len(),
-        &named,
-        MAX_REFS_PER_LOCATION,
-    );
-    let capped = reaching.iter().filter(|r| r.total > r.names.len()).count();
-    if capped > 0 {
-        report.warnings.push(format!(
-            "{capped} commits that introduced findings are reached by more than {MAX_REFS_PER_LOCATION} refs; \
-             their locations list the first {MAX_REFS_PER_LOCATION} (branches, then tags, remote-tracking branches, \
-             the stash, notes, other refs)"
-        ));
-    }
-    let refs_of = |commit: u32| -> Vec<String> {
-        let position = named.binary_search(&commit).expect("named commit");
-        reaching[position].names.clone()
-    };
     let infos: rustc_hash::FxHashMap<u32, CommitInfo> = named
         .iter()
         .map(|&slot| {
@@ -484,22 +496,36 @@ fn assemble(
             reason: SkipReason::MissingObject,
         });
     }
+    let absent_trees = introductions.absent.iter().filter(|a| a.is_tree).count();
     for absent in &introductions.absent {
         let commit = &infos[&absent.commit].id;
         let path = path_bytes(absent.path);
-        if absent.is_tree {
+        // Up to 10 missing trees get a warning each, more get a summary.
+        if absent.is_tree && absent_trees <= 10 {
+            let tree = match &absent.id {
+                Some(id) => format!("tree {id} at `{}`", path.as_bstr()),
+                None => "the root tree".to_string(),
+            };
             report.warnings.push(format!(
-                "tree {} at `{}` in commit {commit} is missing from the object database; the files under it were not scanned",
-                absent.id,
-                path.as_bstr()
+                "{tree} in commit {commit} is missing from the object database; the files under it were not scanned"
             ));
         }
         report.skipped.push(Skipped {
             path,
-            blob: (!absent.is_tree).then(|| absent.id.clone()),
+            blob: if absent.is_tree {
+                None
+            } else {
+                absent.id.clone()
+            },
             commit: Some(commit.clone()),
             reason: SkipReason::MissingObject,
         });
+    }
+    if absent_trees > 10 {
+        report.warnings.push(format!(
+            "{absent_trees} trees that history names are missing from the object database; \
+             the files under them were not scanned (they are listed as skipped)"
+        ));
     }
     report
         .skipped
