@@ -2,11 +2,11 @@
 # Times `tightlip history` on a repository next to two floors measured in
 # the same run: git decoding every object (`git cat-file --batch
 # --batch-all-objects`) and gitoxide walking every pack's delta tree
-# (`gix verify`). Prints the median wall time of RUNS runs of each, the
-# median CPU time (user + system, which load from other processes on the
-# machine disturbs less), the throughput over the repository's raw
-# (inflated) object bytes, the peak RSS over the runs, and the ratios of
-# wall time to the floors. A fourth row times the history engine alone
+# (`gix verify`). For RUNS runs of each it prints the median wall time and
+# the median CPU time (user + system, which load from other processes on
+# the machine disturbs less). It also prints the throughput over the
+# repository's raw (inflated) object bytes, the peak RSS over the runs, and
+# the ratios of wall time to the floors. A fourth row times the history engine alone
 # (the `history_engine` example: decoding, diffing and attribution with
 # no rules run).
 #

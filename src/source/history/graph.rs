@@ -319,8 +319,8 @@ impl Graph {
         self.entries.len()
     }
 
-    /// Frees the tree entries once nothing walks trees any more; names
-    /// and commits stay.
+    /// Frees the tree entries once nothing walks trees any more. Names and
+    /// commits stay.
     pub fn drop_trees(&mut self) {
         self.entries = Vec::new();
         self.tree_ranges = Vec::new();
@@ -346,7 +346,7 @@ pub fn git_order(a: &[u8], a_is_tree: bool, b: &[u8], b_is_tree: bool) -> std::c
     next(a, a_is_tree).cmp(&next(b, b_is_tree))
 }
 
-/// Repository paths as a trie of (parent, name) nodes; node 0 is the root.
+/// Repository paths as a trie of (parent, name) nodes. Node 0 is the root.
 #[derive(Default)]
 pub struct Paths {
     nodes: Vec<(u32, u32)>,

@@ -142,7 +142,7 @@ struct Walker<'a> {
 impl Walker<'_> {
     fn note_absent(&mut self, id: Option<gix::ObjectId>, path: u32, commit: u32, is_tree: bool) {
         let id = id.map(|id| id.to_string());
-        // An object with a known id is reported once per path; a missing
+        // An object with a known id is reported once per path, and a missing
         // root tree once per commit.
         let key = (id.clone(), path, id.is_none().then_some(commit));
         if self.absent_seen.insert(key) {
@@ -208,7 +208,7 @@ impl Walker<'_> {
             }
             match entry.kind() {
                 // NOTE: submodule commits (gitlinks) belong to another
-                // repository; they are neither scanned nor listed as skipped.
+                // repository, so they are neither scanned nor listed as skipped.
                 EntryKind::Submodule => {}
                 EntryKind::Tree => {
                     let path = self.paths.child(dir, entry.name());

@@ -67,10 +67,10 @@ pub struct HistoryOptions {
     pub since_commit: Option<String>,
     /// Only commits reachable from this ref or revision.
     pub git_ref: Option<String>,
-    /// Worker threads for decoding; `None` uses every core.
+    /// Worker threads for decoding. `None` uses every core.
     pub threads: Option<usize>,
-    /// Decode and attribute every blob but run no rules, to measure the
-    /// cost of reading history apart from the detector's.
+    /// When set, every blob is decoded and attributed but no rules run,
+    /// which measures the cost of reading history apart from the detector's.
     pub decode_only: bool,
 }
 
@@ -121,7 +121,7 @@ pub fn scan_history(
         started.elapsed()
     );
     // The blob delta trees are built on a second thread while this one
-    // resolves refs and diffs history; both steps are sequential.
+    // resolves refs and diffs history, because both steps are sequential.
     let interrupt = AtomicBool::new(false);
     let (blob_trees, attributed) = std::thread::scope(|scope| {
         let blob_trees = scope.spawn(|| {
@@ -151,8 +151,8 @@ pub fn scan_history(
         detector,
         options,
     )?;
-    // Unmapping the packs returns their pages before the report is built;
-    // the few commits it reads go through the repository's own store.
+    // Unmapping the packs returns their pages before the report is built.
+    // The few commits it reads go through the repository's own store.
     store.packs.clear();
     log::debug!(
         "scanned {} blobs, after {:?}",
@@ -254,8 +254,8 @@ impl Visitor for BlobVisitor<'_> {
             return;
         }
         let paths = self.introductions.paths_of(object);
-        // A blob with no path is unreachable from the selection; a blob
-        // already seen sits in more than one pack.
+        // A blob with no path is unreachable from the selection, and a blob
+        // already seen is in more than one pack.
         if paths.is_empty() || self.seen[object as usize].swap(true, Ordering::Relaxed) {
             return;
         }

@@ -399,7 +399,7 @@ impl ObjectStore {
             index_paths.sort();
             for index_path in index_paths {
                 if !index_path.with_extension("pack").is_file() {
-                    log::warn!("{}: index without pack file, ignored", index_path.display());
+                    log::warn!("{}: pack file missing, index skipped", index_path.display());
                     continue;
                 }
                 let pack = Pack::open(&index_path, hash)?;
