@@ -654,3 +654,47 @@ fn history_treeless_clone_warns() {
         "{skipped:?}"
     );
 }
+
+#[test]
+fn history_ref_delta_pack() {
+    let repo = TempRepo::new();
+    let lines: Vec<String> = (0..200)
+        .map(|i| format!("line {i} of a long file\n"))
+        .collect();
+    let mut introduced = String::new();
+    for version in 0..10 {
+        let mut content = lines.clone();
+        content[0] = format!("version {version}\n");
+        if version >= 5 {
+            content[99] = format!("aws_key = {KEY_MERGE}\n");
+        }
+        repo.write("big.txt", content.concat());
+        let commit = repo.commit_all(&format!("v{version}"));
+        if version == 5 {
+            introduced = commit;
+        }
+    }
+    // Deltas that name their base by id instead of by offset.
+    repo.git(&[
+        "-c",
+        "repack.useDeltaBaseOffset=false",
+        "repack",
+        "-a",
+        "-d",
+        "-f",
+        "-q",
+    ]);
+    let stats = repo.git(&["count-objects", "-v"]);
+    assert!(stats.contains("count: 0"), "{stats}");
+
+    let output = repo.tightlip(&["history", "--format", "json"]);
+    let report = json_of(&output);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    let locations = findings[0]["locations"].as_array().unwrap();
+    assert_eq!(locations.len(), 5, "one location per version: {report:#}");
+    assert_eq!(locations[0]["commit"]["id"], introduced.as_str());
+    assert_eq!(locations[0]["line"], 100);
+    assert_eq!(report["stats"]["blobs_scanned"], 10);
+}

@@ -450,8 +450,21 @@ fn assemble(
 
     let path_bytes = |path: u32| -> BString { introductions.paths.path(graph, path) };
 
+    // Results arrive in decoding order. Sorting them parents-first (then
+    // by path) before `group_matches`, whose sort is stable, keeps that
+    // order among locations with the same author time.
+    let mut rank = vec![u32::MAX; graph.commits.len()];
+    for (position, &slot) in selection.order.iter().enumerate() {
+        rank[slot as usize] = position as u32;
+    }
+    let mut results = scanned.results;
+    results.sort_by_cached_key(|result| {
+        let commit = introductions.first[&(result.blob, result.path)];
+        (rank[commit as usize], path_bytes(result.path))
+    });
+
     let mut matches: Vec<(Match, Location)> = Vec::new();
-    for result in scanned.results {
+    for result in results {
         let commit = introductions.first[&(result.blob, result.path)];
         let blob_id = store.objects.id(result.blob).to_string();
         let path = path_bytes(result.path);
