@@ -851,3 +851,74 @@ fn notebook_key_split_across_strings() {
         expect(&[("private-key.block", 6)])
     );
 }
+
+#[test]
+fn utf16_be_without_bom_scanned() {
+    let text = "token = \"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa\"\r\n";
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    assert_eq!(
+        found("utf16be-nobom.txt", &be),
+        expect(&[("github.pat", 1)])
+    );
+}
+
+#[test]
+fn random_input_never_panics() {
+    // Fragments that steer the detector into its edge paths: keywords,
+    // quotes, escapes, key block markers, NUL and invalid UTF-8.
+    const FRAGMENTS: &[&[u8]] = &[
+        b"password",
+        b"=",
+        b":",
+        b"\"",
+        b"'",
+        b"\\\"",
+        b"\\\\",
+        b"\\n",
+        b"\n",
+        b"\r\n",
+        b" ",
+        b"-----BEGIN RSA PRIVATE KEY-----",
+        b"-----END RSA PRIVATE KEY-----",
+        b"UctOiCalYTMveTtJI1wvm58GOxkCegdN0UrWaSc",
+        b"ghp_",
+        b"AKIA",
+        b"://",
+        b"u:p@h",
+        b"DJ_PASS",
+        b"\"database\"",
+        b"{",
+        b"}",
+        b"$",
+        b"\\u00",
+        b"\\ud83d",
+        b"\xff\xfe",
+        b"\0",
+        b"\xe9",
+        b"tightlip:allow",
+        b"Kx93ndPq21Lm",
+        b"service_account",
+        b"-u",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3_000 {
+        let pieces = (next() % 40) as usize;
+        let mut data = Vec::new();
+        for _ in 0..pieces {
+            data.extend_from_slice(FRAGMENTS[(next() % FRAGMENTS.len() as u64) as usize]);
+        }
+        let path = ["x.json", "datajoint.json", ".env", "a.pem", "n.ipynb"][(next() % 5) as usize];
+        if let BlobScan::Scanned(matches) = detector().scan(BStr::new(path), &data) {
+            for m in matches {
+                assert!(m.offset <= data.len(), "offset past the end in {data:?}");
+                assert!(m.line >= 1 && m.column >= 1);
+            }
+        }
+    }
+}
