@@ -922,3 +922,44 @@ fn random_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn common_config_shapes_quiet() {
+    let cases = [
+        (
+            ".github/workflows/ci.yml",
+            "steps:\n  - uses: actions/checkout@v4\n  - uses: actions/cache@v4\n    with:\n      key: ${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}\n  - run: make\n    env:\n      GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n",
+        ),
+        (
+            "docker-compose.yml",
+            "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: postgres\n      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n",
+        ),
+        (
+            "k8s/deployment.yaml",
+            "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: db-secret\n        key: password\n",
+        ),
+        (
+            "src/main/resources/application.properties",
+            "spring.datasource.password=${DB_PASSWORD}\nspring.datasource.username=app\n",
+        ),
+        (
+            "app.js",
+            "const apiKey = process.env.API_KEY;\nconst token = req.headers.authorization;\nthis.secretKey = secretKey;\n",
+        ),
+        (
+            "app.py",
+            "password = getpass.getpass()\ntoken = response.json()[\"access_token\"]\nSECRET_KEY = os.environ.get(\"SECRET_KEY\", \"\")\n",
+        ),
+        (
+            "Auth.java",
+            "private static final String TOKEN_HEADER = \"Authorization\";\nString password = \"\";\n",
+        ),
+        (
+            ".pre-commit-config.yaml",
+            "repos:\n  - repo: https://github.com/pre-commit/pre-commit-hooks\n    rev: v4.5.0\n",
+        ),
+    ];
+    for (path, content) in cases {
+        assert_eq!(found(path, content), expect(&[]), "{path}");
+    }
+}
