@@ -963,3 +963,51 @@ fn common_config_shapes_quiet() {
         assert_eq!(found(path, content), expect(&[]), "{path}");
     }
 }
+
+#[test]
+fn common_secret_shapes_found() {
+    let cases = [
+        (
+            "settings.py",
+            "SECRET_KEY = 'django-insecure-x9#k2$mq8v!w3z@p5r7t'\n",
+            "generic.secret-assignment",
+        ),
+        (
+            "k8s/secret.yaml",
+            "kind: Secret\nstringData:\n  password: Kx93ndPq21Lm\n",
+            "generic.secret-assignment",
+        ),
+        (
+            "main.tf",
+            "resource \"x\" \"y\" {\n  password = \"Kx93ndPq21Lm\"\n}\n",
+            "generic.secret-assignment",
+        ),
+        (
+            "Api.java",
+            "String apiKey = \"zRj9MCCpPPD8a9VKQqjW\";\n",
+            "generic.secret-assignment",
+        ),
+        (
+            "appsettings.json",
+            "{\"ConnectionStrings\": {\"Default\": \"Server=db;Database=app;User Id=sa;Password=Kx93ndPq21Lm;\"}}\n",
+            "generic.secret-assignment",
+        ),
+        (
+            ".pypirc",
+            "[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5vcmcCJGYxNmVhMTlmZTQ0YTI0NTIxNjEwOTQ4MDc0MGFjMjljN2Y3ZTA2NDcAAi\n",
+            "pypi.upload-token",
+        ),
+        (
+            ".npmrc",
+            "//registry.npmjs.org/:_authToken=npm_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa\n",
+            "npm.access-token",
+        ),
+    ];
+    for (path, content, rule) in cases {
+        let rules: Vec<String> = found(path, content)
+            .into_iter()
+            .map(|(rule, _)| rule)
+            .collect();
+        assert_eq!(rules, [rule], "{path}");
+    }
+}
