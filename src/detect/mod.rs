@@ -61,8 +61,8 @@ pub struct Detector {
 
 /// Lines longer than this are not JSON-unescaped, to bound the work on
 /// minified files.
-// NOTE: so a secret that only shows after unescaping, inside a line of
-// more than 1 MiB, is missed; escaped values that match as stored are not.
+// NOTE: a secret that only shows after unescaping is missed in a line of
+// more than 1 MiB. Escaped values that match as stored are still found.
 const MAX_UNESCAPE_LINE: usize = 1 << 20;
 
 /// Inline comments that suppress the match starting on their line.

@@ -44,8 +44,8 @@ impl Detector {
                 line: 1,
                 column: 1,
                 offset: 0,
-                // A path match has no matched value, so the path stands in
-                // for it in previews.
+                // A path match has no matched value, so previews show the
+                // path in its place.
                 secret: Secret::new(path, path.len()),
                 fingerprint: fingerprint_of(&[rule.rule.id.as_bytes(), path]),
             });
