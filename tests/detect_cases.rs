@@ -1012,3 +1012,15 @@ fn common_secret_shapes_found() {
         assert_eq!(rules, [rule], "{path}");
     }
 }
+
+#[test]
+fn escaped_secret_in_huge_line_found() {
+    let filler: String = (0..120_000)
+        .map(|i| format!("\\\"k{i}\\\": {i}, "))
+        .collect();
+    let line = format!("{{\"blob\": \"{{{filler}\\\"db_password\\\": \\\"Kx93ndPq21Lm\\\"}}\"}}\n");
+    assert!(line.len() > 2 << 20);
+    let matches = matches_of("dump.json", &line);
+    assert_eq!(matches.len(), 1, "{matches:?}");
+    assert_eq!(matches[0].secret.reveal(), b"Kx93ndPq21Lm");
+}
