@@ -11,7 +11,7 @@ use super::compiled::{CompiledRule, Pattern};
 use super::filters;
 use super::text::{line_end, line_start};
 use crate::finding::Severity;
-use crate::rules::{Filter, Normalize, SeverityAdjust};
+use crate::rules::{Filter, Normalize, RuleKind, SeverityAdjust};
 
 /// How far a single-line rule's window reaches back from a keyword hit and
 /// ahead of it, in bytes; lines shorter than that are taken whole.
@@ -20,6 +20,9 @@ const LINE_AHEAD: usize = 2048;
 /// How far a multi-line rule's window reaches ahead of a keyword hit. A
 /// PEM or PGP private key block is well under this.
 const MULTILINE_AHEAD: usize = 64 * 1024;
+/// Escaped lines up to this length are unescaped whole. Longer ones, as in
+/// minified files, are unescaped only in windows around keyword hits.
+const MAX_UNESCAPE_LINE: usize = 1 << 20;
 
 /// The keyword automaton and, per keyword, the rules it triggers.
 ///
@@ -38,7 +41,11 @@ impl Prefilter {
     pub(crate) fn build(rules: &[CompiledRule]) -> anyhow::Result<Prefilter> {
         let mut keywords: Vec<String> = Vec::new();
         let mut own_rules: Vec<Vec<usize>> = Vec::new();
-        for (index, rule) in rules.iter().enumerate() {
+        let content_rules = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| rule.rule.kind == RuleKind::Content);
+        for (index, rule) in content_rules {
             for keyword in &rule.rule.keywords {
                 let keyword = keyword.to_ascii_lowercase();
                 match keywords.iter().position(|known| *known == keyword) {
@@ -111,8 +118,8 @@ pub(crate) struct TextScan<'a> {
     locations: Vec<Option<CaptureLocations>>,
     datajoint: OnceCell<DatajointContext>,
     pub(crate) candidates: Vec<Candidate>,
-    /// Lines of the base text that hold a keyword hit and JSON string
-    /// escapes, as (start, end) byte ranges.
+    /// Regions of the base text with a keyword hit and JSON string escapes,
+    /// as (start, end) byte ranges: whole lines, or windows of long lines.
     pub(crate) escaped_lines: Vec<(usize, usize)>,
 }
 
@@ -142,27 +149,46 @@ impl<'a> TextScan<'a> {
         let mut progress = vec![RuleProgress::default(); self.rules.len()];
         let prefilter = self.prefilter;
         let is_base = std::ptr::eq(view, self.base);
-        let mut line_checked_until = 0;
+        let mut line = (0, 0);
+        let mut line_has_escape = false;
         for hit in prefilter.automaton.find_iter(view) {
-            if is_base && hit.start() >= line_checked_until {
-                let start = line_start(view, hit.start(), usize::MAX);
-                let end = line_end(view, hit.start(), usize::MAX);
-                line_checked_until = end;
-                if has_json_escape(&view[start..end]) {
-                    self.escaped_lines.push((start, end));
+            if is_base {
+                if hit.start() >= line.1 {
+                    line = (
+                        line_start(view, hit.start(), usize::MAX),
+                        line_end(view, hit.start(), usize::MAX),
+                    );
+                    line_has_escape = has_json_escape(&view[line.0..line.1]);
+                }
+                if line_has_escape {
+                    self.note_escaped_region(line, hit.start(), hit.end());
                 }
             }
             for &index in &prefilter.rules_by_keyword[hit.pattern().as_usize()] {
                 if hit.start() < progress[index].scanned_end {
                     continue;
                 }
-                if !self.allows_path(index) {
-                    progress[index].scanned_end = usize::MAX;
-                    continue;
-                }
                 progress[index].scanned_end =
                     self.run_rule(index, view, hit.start(), hit.end(), map);
             }
+        }
+    }
+
+    /// Records the part of an escaped line to unescape for a keyword hit:
+    /// the whole line, or on a line longer than `MAX_UNESCAPE_LINE` a
+    /// window around the hit. Overlapping regions are merged.
+    fn note_escaped_region(&mut self, line: (usize, usize), hit_start: usize, hit_end: usize) {
+        let (start, end) = if line.1 - line.0 <= MAX_UNESCAPE_LINE {
+            line
+        } else {
+            (
+                hit_start.saturating_sub(LINE_BACK).max(line.0),
+                hit_end.saturating_add(MULTILINE_AHEAD).min(line.1),
+            )
+        };
+        match self.escaped_lines.last_mut() {
+            Some(last) if last.0 <= start && start <= last.1 => last.1 = last.1.max(end),
+            _ => self.escaped_lines.push((start, end)),
         }
     }
 
@@ -183,12 +209,11 @@ impl<'a> TextScan<'a> {
         map: &dyn Fn(usize) -> usize,
     ) -> usize {
         let rule = &self.rules[index];
-        let Ok(pattern) = rule.pattern() else {
-            return usize::MAX;
-        };
         let (window_start, window_end, cut) =
             window_around(view, hit_start, hit_end, rule.rule.multiline);
         let window = &view[window_start..window_end];
+        // Checked before the path and the regex, whose matchers compile on
+        // first use, so a rule whose literal never shows up costs nothing.
         let line_ok = rule.line_contains.is_empty()
             || rule
                 .line_contains
@@ -197,6 +222,12 @@ impl<'a> TextScan<'a> {
         if !line_ok {
             return window_end;
         }
+        if !self.allows_path(index) {
+            return usize::MAX;
+        }
+        let Ok(pattern) = rule.pattern() else {
+            return usize::MAX;
+        };
 
         let mut locations = self.locations[index]
             .take()
@@ -401,7 +432,7 @@ impl Groups<'_> {
 
 /// Returns whether `haystack` contains `needle`, which must be lower case, ignoring
 /// ASCII case.
-fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty()
         && haystack
             .windows(needle.len())

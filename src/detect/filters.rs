@@ -3,6 +3,16 @@
 
 use bstr::ByteSlice;
 
+/// Returns whether `haystack` contains `needle`. The values checked here
+/// are short, where a plain window scan beats building a memmem searcher.
+fn contains(haystack: &[u8], needle: impl AsRef<[u8]>) -> bool {
+    let needle = needle.as_ref();
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
+}
+
 /// Shannon entropy of `bytes`, in bits per byte.
 pub(crate) fn shannon_entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {
@@ -37,6 +47,7 @@ const SECRET_WORDS: &[&str] = &[
     "apikey",
     "credential",
     "credentials",
+    "auth",
 ];
 
 /// Returns whether `value` refers to a value kept elsewhere instead of being one:
@@ -44,16 +55,16 @@ const SECRET_WORDS: &[&str] = &[
 /// lookups.
 pub(crate) fn is_reference(value: &[u8]) -> bool {
     let value = value.trim();
-    if value.starts_with(b"$") || value.find(b"${").is_some() {
+    if value.starts_with(b"$") || contains(value, b"${") {
         return true;
     }
-    if value.find(b"{{").is_some() || value.starts_with(b"#{") || value.find(b"<<").is_some() {
+    if contains(value, b"{{") || value.starts_with(b"#{") || contains(value, b"<<") {
         return true;
     }
     if value.find(b"%(").is_some() && value.find(b")s").is_some() {
         return true;
     }
-    if value.find(b"%s").is_some() || value.find(b"%d").is_some() || value.find(b"{}").is_some() {
+    if contains(value, b"%s") || contains(value, b"%d") || contains(value, b"{}") {
         return true;
     }
     if value.len() > 2 && value.starts_with(b"%") && value.ends_with(b"%") {
@@ -80,7 +91,7 @@ pub(crate) fn is_reference(value: &[u8]) -> bool {
         b"!Sub",
         b"vault:",
     ];
-    LOOKUPS.iter().any(|lookup| value.find(lookup).is_some())
+    LOOKUPS.iter().any(|lookup| contains(value, lookup))
 }
 
 /// `{DB_PASS}`, `{0}`, `{}` and `{password}` are placeholders; `{word9learn}`
@@ -101,7 +112,7 @@ fn is_braced_reference(inner: &[u8]) -> bool {
     SECRET_WORDS
         .iter()
         .chain(NAME_WORDS)
-        .any(|word| lower.find(word.as_bytes()).is_some())
+        .any(|word| contains(&lower, word.as_bytes()))
 }
 
 /// Values that stand for "no value" in config files and code.
@@ -165,7 +176,7 @@ pub(crate) fn is_placeholder(value: &[u8]) -> bool {
 
     let has_marker = PLACEHOLDER_MARKERS
         .iter()
-        .any(|marker| lower.find(marker.as_bytes()).is_some());
+        .any(|marker| contains(&lower, marker.as_bytes()));
     if has_marker || is_upper_case_secret_name(value) {
         return true;
     }
@@ -187,7 +198,7 @@ fn is_upper_case_secret_name(value: &[u8]) -> bool {
     let lower = value.to_ascii_lowercase();
     ["pass", "pwd", "secret", "token", "key", "credential"]
         .iter()
-        .any(|word| lower.find(word.as_bytes()).is_some())
+        .any(|word| contains(&lower, word.as_bytes()))
 }
 
 /// Returns whether `value` is one of the example credentials that vendors
@@ -201,7 +212,7 @@ pub(crate) fn is_vendor_example(value: &[u8]) -> bool {
     ];
     const JWT_IO_SIGNATURE: &[u8] = b".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
     value.ends_with(b"EXAMPLE")
-        || value.find(b"EXAMPLEKEY").is_some()
+        || contains(value, b"EXAMPLEKEY")
         || DOCUMENTED.contains(&value)
         || value.ends_with(JWT_IO_SIGNATURE)
 }
@@ -459,7 +470,7 @@ fn looks_like_expression(value: &[u8]) -> bool {
     value
         .iter()
         .any(|&b| matches!(b, b'(' | b')' | b'[' | b']'))
-        || value.find(b"::").is_some()
+        || contains(value, b"::")
         || dotted_parts_all(value, |b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
@@ -481,7 +492,7 @@ fn looks_like_path_or_url(value: &[u8]) -> bool {
     if PREFIXES.iter().any(|prefix| value.starts_with(prefix)) {
         return true;
     }
-    if value.find(b"://").is_some() {
+    if contains(value, b"://") {
         return true;
     }
     if value.len() > 2 && value[1] == b':' && matches!(value[2], b'\\' | b'/') {

@@ -13,7 +13,7 @@ mod text;
 
 use std::sync::Arc;
 
-use bstr::{BStr, ByteSlice};
+use bstr::BStr;
 use memchr::memmem;
 
 use crate::finding::{Match, MatchKind, Secret, SkipReason};
@@ -58,10 +58,6 @@ pub struct Detector {
     path_rules: Vec<usize>,
     prefilter: Prefilter,
 }
-
-/// Lines longer than this are not JSON-unescaped, to bound the work on
-/// minified files.
-const MAX_UNESCAPE_LINE: usize = 1 << 20;
 
 /// Inline comments that suppress the match starting on their line.
 const ALLOW_MARKERS: [&[u8]; 2] = [b"tightlip:allow", b"gitleaks:allow"];
@@ -200,19 +196,11 @@ impl Detector {
     }
 }
 
-/// Scans each line that contains a keyword hit and JSON string escapes once
-/// more with one level of escapes resolved: a notebook cell or a JSON
-/// document stored inside a JSON string. Matches keep the line of the
-/// original text.
+/// Scans each region with a keyword hit and JSON string escapes once more
+/// with one level of escapes resolved: a notebook cell or a JSON document
+/// stored inside a JSON string. Matches keep the line of the original text.
 fn scan_escaped_lines(scan: &mut TextScan<'_>) {
     for (start, end) in std::mem::take(&mut scan.escaped_lines) {
-        if end - start > MAX_UNESCAPE_LINE {
-            log::debug!(
-                "{}: line at byte {start} is longer than {MAX_UNESCAPE_LINE} bytes, not unescaped",
-                scan.path.as_bstr()
-            );
-            continue;
-        }
         let unescaped = text::unescape_json(&scan.base[start..end], start);
         scan.scan_view(&unescaped.text, &|offset| unescaped.map(offset));
     }
