@@ -30,7 +30,9 @@ def main():
     problems = 0
     for p in truth["positives"]:
         hits = located.get((p["commit"], p["path"], p["line"]), [])
-        hits_with_value = [h for h in hits if p["secret"] in h[0]["secret"]]
+        # A path finding carries the path, not the value, as its secret.
+        hits_with_value = [h for h in hits
+                           if p["secret"] in h[0]["secret"] or h[0]["kind"] == "path"]
         if not hits:
             other = sorted({(c[:10] if c else None, l) for (c, path, l) in located if path == p["path"]})
             print(f"MISS {p['id']} {p['kind']}: {p['path']}:{p['line']} @ {p['commit'][:10]}"
