@@ -195,9 +195,7 @@ fn repo_files(root: &Path, dir: &Path) -> Result<FileList, WorktreeError> {
         .map_err(|e| index_error(Box::new(e)))?;
     for entry in index.entries() {
         let path = entry.path(&index);
-        if !prefix.is_empty()
-            && !(path.starts_with(&prefix) && path.get(prefix.len()) == Some(&b'/'))
-        {
+        if !is_under(path, &prefix) {
             continue;
         }
         if entry.stage_raw() > 1 {
@@ -242,6 +240,14 @@ fn repo_files(root: &Path, dir: &Path) -> Result<FileList, WorktreeError> {
         })
         .collect();
     Ok(FileList { files, skipped })
+}
+
+/// Whether `path` is `prefix` itself or lies below it; an empty prefix
+/// contains every path.
+fn is_under(path: &[u8], prefix: &[u8]) -> bool {
+    prefix.is_empty()
+        || path == prefix
+        || (path.starts_with(prefix) && path.get(prefix.len()) == Some(&b'/'))
 }
 
 fn plain_files(dir: &Path) -> FileList {
