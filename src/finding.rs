@@ -263,150 +263,6 @@ pub struct Report {
     pub stats: Stats,
 }
 
-/// Groups matches of the same secret into one finding. For content
-    /// matches it is [`Secret::fingerprint`]; for path matches it covers
-    /// the rule and the path, so every version of one file is one finding.
-    pub fingerprint: String,
-}
-
-/// The commit that introduced a blob at a path.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CommitInfo {
-    pub id: String,
-    pub author: String,
-    pub email: String,
-    /// Author time as RFC 3339 in UTC.
-    pub date: String,
-    /// Author time in seconds since the Unix epoch, for sorting.
-    #[serde(skip)]
-    pub time: i64,
-}
-
-/// Where a secret was seen.
-#[derive(Clone, Debug)]
-pub struct Location {
-    /// Repository-relative path as raw bytes (git paths need not be UTF-8).
-    pub path: BString,
-    pub line: u32,
-    pub column: u32,
-    pub commit: Option<CommitInfo>,
-    /// Blob id, when the content came from the object database or index.
-    pub blob: Option<String>,
-    /// Refs that reach `commit`, for history findings.
-    pub refs: Vec<String>,
-    /// Whether the file at this path in the checked-out tree still holds
-    /// the secret (history findings only; `None` when not computed).
-    pub in_head: Option<bool>,
-}
-
-/// One distinct secret and every place it was seen, first place first.
-#[derive(Clone, Debug)]
-pub struct Finding {
-    pub rule_id: Arc<str>,
-    pub description: Arc<str>,
-    pub severity: Severity,
-    pub kind: MatchKind,
-    pub secret: Secret,
-    pub fingerprint: String,
-    pub locations: Vec<Location>,
-    /// Set when one of the locations is a file DataJoint would read as
-    /// configuration; severity is then raised by one level.
-    pub effective_config: bool,
-}
-
-/// Why a file or blob was not scanned.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum SkipReason {
-    /// Larger than the size limit.
-    TooLarge { size: u64, limit: u64 },
-    /// Content looks binary (NUL bytes or undecodable).
-    Binary,
-    /// Reading the file or object failed.
-    Unreadable { error: String },
-    /// An object that history or the index names is not in the object
-    /// database.
-    MissingObject,
-    /// A submodule entry (a commit of another repository).
-    Submodule,
-}
-
-impl fmt::Display for SkipReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SkipReason::TooLarge { size, limit } => {
-                write!(f, "too large ({size} bytes, limit {limit})")
-            }
-            SkipReason::Binary => f.write_str("binary"),
-            SkipReason::Unreadable { error } => write!(f, "unreadable: {error}"),
-            SkipReason::MissingObject => f.write_str("object missing from the repository"),
-            SkipReason::Submodule => f.write_str("submodule"),
-        }
-    }
-}
-
-/// A file or blob that was not scanned, and why.
-#[derive(Clone, Debug)]
-pub struct Skipped {
-    pub path: BString,
-    pub blob: Option<String>,
-    pub commit: Option<String>,
-    pub reason: SkipReason,
-}
-
-/// Counters for the `stats` object of a report.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Stats {
-    /// Files (working tree, index) or unique blobs (history) scanned.
-    pub blobs_scanned: u64,
-    pub bytes_scanned: u64,
-    pub commits: u64,
-    pub refs: u64,
-    pub skipped: u64,
-    pub elapsed_ms: u64,
-    /// True when the repository is a shallow clone, so history is cut off.
-    pub history_truncated: bool,
-}
-
-/// The result of one scan, ready for any output format.
-#[derive(Clone, Debug, Default)]
-pub struct Report {
-    /// Which job produced it: `scan`, `history`, `staged`, `pre-push`.
-    pub command: String,
-    pub findings: Vec<Finding>,
-    pub skipped: Vec<Skipped>,
-    /// Conditions the user must know about (truncated history, unreadable
-    /// refs) that did not stop the scan.
-    pub warnings: Vec<String>,
-    pub stats: Stats,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_display_is_redacted() {
-        let secret = Secret::new(b"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa", 4);
-        assert_eq!(secret.to_string(), "ghp_… (40 bytes)");
-        assert!(!format!("{secret:?}").contains("4VOh"));
-    }
-
-    #[test]
-    fn secret_prefix_capped_at_half() {
-        let secret = Secret::new(b"abcd", 4);
-        assert_eq!(secret.redacted(), "ab… (4 bytes)");
-    }
-
-    #[test]
-    fn fingerprint_stable() {
-        let a = Secret::new(b"value", 0).fingerprint();
-        let b = Secret::new(b"value", 3).fingerprint();
-        assert_eq!(a, b);
-        assert_eq!(a.len(), 32);
-    }
-}
-
 /// Groups matches of the same secret into findings.
 ///
 /// Matches with the same fingerprint become one finding whose first
@@ -458,4 +314,28 @@ fn location_order(a: &Location, b: &Location) -> std::cmp::Ordering {
         .then_with(|| a.column.cmp(&b.column))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
 
+    #[test]
+    fn secret_display_is_redacted() {
+        let secret = Secret::new(b"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa", 4);
+        assert_eq!(secret.to_string(), "ghp_… (40 bytes)");
+        assert!(!format!("{secret:?}").contains("4VOh"));
+    }
+
+    #[test]
+    fn secret_prefix_capped_at_half() {
+        let secret = Secret::new(b"abcd", 4);
+        assert_eq!(secret.redacted(), "ab… (4 bytes)");
+    }
+
+    #[test]
+    fn fingerprint_stable() {
+        let a = Secret::new(b"value", 0).fingerprint();
+        let b = Secret::new(b"value", 3).fingerprint();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 32);
+    }
+}
