@@ -245,6 +245,8 @@ pub struct Stats {
     pub commits: u64,
     pub refs: u64,
     pub skipped: u64,
+    /// Locations removed because `.tightlipignore` lists their fingerprint.
+    pub ignored: u64,
     pub elapsed_ms: u64,
     /// True when the repository is a shallow clone, so history is cut off.
     pub history_truncated: bool,
@@ -261,6 +263,9 @@ pub struct Report {
     /// refs) that did not stop the scan.
     pub warnings: Vec<String>,
     pub stats: Stats,
+    /// Top of the repository or scanned directory, where `.tightlipignore`
+    /// is looked up; `None` when there is no such place.
+    pub root: Option<std::path::PathBuf>,
 }
 
 /// Groups matches of the same secret into findings.

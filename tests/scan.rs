@@ -198,3 +198,41 @@ fn is_root() -> bool {
         .map(|o| o.stdout.starts_with(b"0"))
         .unwrap_or(false)
 }
+
+#[test]
+fn ignore_file_keyed_by_full_path() {
+    let repo = TempRepo::new();
+    repo.write("svc-a/README.md", format!("export API_TOKEN={PAT}\n"));
+    repo.write("svc-b/README.md", format!("export API_TOKEN={PAT}\n"));
+    let first = json_of(&repo.tightlip(&["scan", "--format", "json"]));
+    let fingerprint = first["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    repo.write(
+        ".tightlipignore",
+        format!("{fingerprint} svc-a/README.md\n"),
+    );
+    let second = repo.tightlip(&["scan", "--format", "json"]);
+    assert_eq!(second.status.code(), Some(1));
+    assert_eq!(finding_paths(&json_of(&second)), ["svc-b/README.md"]);
+
+    repo.write(
+        ".tightlipignore",
+        format!("# reviewed\n{fingerprint} svc-a/README.md\n{fingerprint} svc-b/README.md\n"),
+    );
+    let third = repo.tightlip(&["scan", "--format", "json"]);
+    assert_eq!(third.status.code(), Some(0));
+    assert_eq!(json_of(&third)["stats"]["ignored"], 2);
+}
+
+#[test]
+fn ignore_file_invalid_line_exits_2() {
+    let repo = TempRepo::new();
+    repo.write(".tightlipignore", "not-a-fingerprint\n");
+    let output = repo.tightlip(&["scan"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(".tightlipignore:1"), "{stderr}");
+}

@@ -31,8 +31,8 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Writes `report` to stdout in the global format and returns the exit
-/// code for it.
+/// Removes findings listed in the root's `.tightlipignore`, writes the
+/// rest to stdout in the global format, and returns the exit code.
 pub fn emit(report: &Report, global: &GlobalArgs) -> anyhow::Result<u8> {
     let options = WriteOptions {
         format: global.format,
@@ -40,6 +40,12 @@ pub fn emit(report: &Report, global: &GlobalArgs) -> anyhow::Result<u8> {
         color: use_color(global.color),
         quiet: global.quiet,
     };
+    let mut report = report.clone();
+    if let Some(root) = &report.root {
+        let ignore = crate::ignore_file::IgnoreList::load(root)?;
+        report.stats.ignored = ignore.apply(&mut report) as u64;
+    }
+    let report = &report;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     report::write(report, &options, &mut out)?;

@@ -56,6 +56,14 @@ pub(super) fn write(
         writeln!(out, "warning: {warning}")?;
     }
     if !options.quiet {
+        if !report.findings.is_empty() {
+            writeln!(
+                out,
+                "To accept a reviewed finding, add its fingerprint (optionally followed by one \
+                 space and the path) to .tightlipignore, or put tightlip:allow in a comment on \
+                 its line."
+            )?;
+        }
         write_skipped(report, out)?;
         write_summary(report, out)?;
     }
@@ -209,6 +217,9 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if stats.skipped > 0 {
         line.push_str(&format!(", skipped {}", stats.skipped));
+    }
+    if stats.ignored > 0 {
+        line.push_str(&format!(", {} ignored by .tightlipignore", stats.ignored));
     }
     line.push_str(&format!(", {} ms", stats.elapsed_ms));
     writeln!(out, "{line}")

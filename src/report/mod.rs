@@ -1,4 +1,4 @@
-//! Output formats for a [`Report`]: human text, JSON and JSON Lines.
+//! Output formats for a [`Report`]: human text, JSON, JSON Lines and SARIF.
 //!
 //! The JSON formats are a versioned wire format described in the README.
 //! Paths are repository-relative. A path that is not valid UTF-8 is written
@@ -8,6 +8,7 @@
 
 mod human;
 mod json;
+mod sarif;
 
 use std::io::{self, Write};
 
@@ -34,5 +35,6 @@ pub fn write(report: &Report, options: &WriteOptions, out: &mut dyn Write) -> io
         Format::Human => human::write(report, options, out),
         Format::Json => json::write(report, options, out),
         Format::Jsonl => json::write_lines(report, options, out),
+        Format::Sarif => sarif::write(report, options, out),
     }
 }

@@ -43,14 +43,26 @@ pub fn scan_worktree(path: &Path, detector: &Detector) -> Result<Report, Worktre
     let path = std::fs::canonicalize(path).map_err(|_| WorktreeError::NotFound {
         path: path.to_path_buf(),
     })?;
+    let repo_root = find_repo_root(if path.is_file() {
+        path.parent().unwrap_or(&path)
+    } else {
+        &path
+    });
     let list = if path.is_file() {
         single_file(&path)
     } else {
-        match find_repo_root(&path) {
-            Some(root) => repo_files(&root, &path)?,
+        match &repo_root {
+            Some(root) => repo_files(root, &path)?,
             None => plain_files(&path),
         }
     };
+    let root = repo_root.unwrap_or_else(|| {
+        if path.is_file() {
+            path.parent().unwrap_or(&path).to_path_buf()
+        } else {
+            path.clone()
+        }
+    });
 
     let matches = Mutex::new(Vec::new());
     let skipped = Mutex::new(list.skipped);
