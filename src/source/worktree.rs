@@ -108,6 +108,7 @@ pub fn scan_worktree(path: &Path, detector: &Detector) -> Result<Report, Worktre
                 .into_inner()
                 .expect("no thread panicked holding the lock"),
         ),
+        root: Some(root),
         ..Report::default()
     };
     report.stats.blobs_scanned = scanned.into_inner();
