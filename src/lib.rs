@@ -10,4 +10,5 @@ pub mod finding;
 pub mod ignore_file;
 pub mod logger;
 pub mod report;
+pub mod rules;
 pub mod source;
