@@ -101,4 +101,7 @@ pub enum Command {
 pub enum RulesCommand {
     /// Print every rule with its id, severity and description.
     List,
+    /// Check the built-in rules: unique ids, a secret capture group,
+    /// examples that match and negative examples that do not.
+    Check,
 }
