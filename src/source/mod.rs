@@ -1,3 +1,5 @@
 //! Where blobs come from: the working tree, the index, history and push
 //! ranges. Each source turns what it read into a [`crate::finding::Report`].
+
+pub mod history;
 pub mod worktree;
