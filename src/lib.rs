@@ -7,4 +7,5 @@ pub mod cli;
 pub mod detect;
 pub mod finding;
 pub mod report;
+pub mod resolver;
 pub mod source;
