@@ -133,9 +133,12 @@ def run_case(settings, case):
 
 def main():
     cases = json.load(sys.stdin)
+    # DataJoint's log handler writes to the sys.stdout it finds at import;
+    # point that at stderr so stdout carries only the answers.
+    out = sys.stdout
+    sys.stdout = sys.stderr
     sys.addaudithook(audit)
     settings = import_settings()
-    out = sys.stdout
     for case in cases:
         out.write(json.dumps(run_case(settings, case)) + "\n")
     out.flush()
