@@ -5,7 +5,9 @@
 
 pub mod cli;
 pub mod detect;
+pub mod cmd;
 pub mod finding;
+pub mod hygiene;
 pub mod report;
 pub mod resolver;
 pub mod source;

@@ -1,0 +1,4 @@
+//! Subcommand implementations; each `run` returns the exit code.
+
+pub mod check;
+pub mod config;
