@@ -310,7 +310,22 @@ fn find_not_read(
     out
 }
 
-fn value_text(value: &PyValue, show: bool) -> String {
+/// Returns true for keys whose values are settings, not credentials or
+/// identities, so they are shown without --show-secrets.
+fn is_plain_key(key: &str) -> bool {
+    matches!(
+        key,
+        "database.backend"
+            | "database.port"
+            | "database.reconnect"
+            | "database.use_tls"
+            | "database.create_tables"
+            | "stores.default"
+    ) || (key.starts_with("stores.") && key.ends_with(".protocol"))
+}
+
+fn value_text(key: &str, value: &PyValue, show: bool) -> String {
+    let show = show || is_plain_key(key);
     match value {
         PyValue::Str(s) if show => format!("{s:?}"),
         PyValue::Str(s) => Secret::new(s.as_bytes(), 0).redacted(),
@@ -370,7 +385,7 @@ fn print_human(
     for (key, resolved) in &r.values {
         println!(
             "  {key:width$}  {}  <- {}",
-            value_text(&resolved.value, global.show_secrets),
+            value_text(key, &resolved.value, global.show_secrets),
             resolved.source
         );
     }
@@ -412,7 +427,10 @@ fn to_json(
         if show_secrets {
             entry.insert("value".into(), resolved.value.to_json());
         } else {
-            entry.insert("redacted".into(), Value::String(value_text(&resolved.value, false)));
+            entry.insert(
+                "redacted".into(),
+                Value::String(value_text(key, &resolved.value, false)),
+            );
         }
         values.insert(key.clone(), Value::Object(entry));
     }

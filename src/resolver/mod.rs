@@ -23,7 +23,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use pyvalue::{PyDict, PyValue};
-pub use repo::{EffectiveConfig, EffectivePaths, effective_config_files, is_effective_config_path};
+pub use repo::{
+    EffectiveConfig, EffectivePaths, effective_config_files, effective_config_files_at,
+    is_effective_config_path,
+};
 
 /// The file name DataJoint searches for.
 pub const CONFIG_FILENAME: &str = "datajoint.json";

@@ -147,6 +147,38 @@ pub fn effective_config_files<P: AsRef<[u8]>>(paths: &[P]) -> Vec<EffectiveConfi
     out
 }
 
+/// Lists effective configuration like [`effective_config_files`], for a
+/// working tree at `repo_root`: a directory of the listing that holds
+/// `.git` or `.hg` on disk (a nested repository or a checked-out
+/// submodule) also counts as a boundary.
+pub fn effective_config_files_at<P: AsRef<[u8]>>(
+    repo_root: &std::path::Path,
+    paths: &[P],
+) -> Vec<EffectiveConfig> {
+    let mut listing: Vec<BString> = paths.iter().map(|p| BString::from(p.as_ref())).collect();
+    let dirs: BTreeSet<BString> = listing
+        .iter()
+        .flat_map(|p| {
+            let mut out = Vec::new();
+            let mut dir = parent(p);
+            while !dir.is_empty() {
+                out.push(BString::from(dir));
+                dir = parent(dir);
+            }
+            out
+        })
+        .collect();
+    for dir in dirs {
+        let on_disk = repo_root.join(dir.to_str_lossy().as_ref());
+        for marker in [".git", ".hg"] {
+            if super::exists(&on_disk.join(marker)) {
+                listing.push(join(&dir, marker));
+            }
+        }
+    }
+    effective_config_files(&listing)
+}
+
 /// Returns true when `path` is a file that DataJoint reads as configuration
 /// in the repository whose files are `paths`: a `datajoint.json` or a
 /// secrets file beside one.
