@@ -148,35 +148,41 @@ pub fn effective_config_files<P: AsRef<[u8]>>(paths: &[P]) -> Vec<EffectiveConfi
 }
 
 /// Lists effective configuration like [`effective_config_files`], for a
-/// working tree at `repo_root`: a directory of the listing that holds
+/// working tree at `repo_root`: every directory below the root that holds
 /// `.git` or `.hg` on disk (a nested repository or a checked-out
-/// submodule) also counts as a boundary.
+/// submodule, listed or not) also counts as a boundary.
 pub fn effective_config_files_at<P: AsRef<[u8]>>(
     repo_root: &std::path::Path,
     paths: &[P],
 ) -> Vec<EffectiveConfig> {
     let mut listing: Vec<BString> = paths.iter().map(|p| BString::from(p.as_ref())).collect();
-    let dirs: BTreeSet<BString> = listing
-        .iter()
-        .flat_map(|p| {
-            let mut out = Vec::new();
-            let mut dir = parent(p);
-            while !dir.is_empty() {
-                out.push(BString::from(dir));
-                dir = parent(dir);
-            }
-            out
-        })
-        .collect();
-    for dir in dirs {
-        let on_disk = repo_root.join(dir.to_str_lossy().as_ref());
-        for marker in [".git", ".hg"] {
-            if super::exists(&on_disk.join(marker)) {
-                listing.push(join(&dir, marker));
-            }
-        }
+    let mut boundaries = Vec::new();
+    find_nested_repositories(repo_root, b"", &mut boundaries);
+    for dir in boundaries {
+        listing.push(join(&dir, ".git"));
     }
     effective_config_files(&listing)
+}
+
+fn find_nested_repositories(dir: &std::path::Path, rel: &[u8], out: &mut Vec<BString>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        log::debug!("cannot list {}", dir.display());
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else { continue };
+        let name = entry.file_name();
+        if !kind.is_dir() || name == ".git" || name == ".hg" {
+            continue;
+        }
+        let child = join(rel, &name.to_string_lossy());
+        let path = entry.path();
+        if super::exists(&path.join(".git")) || super::exists(&path.join(".hg")) {
+            out.push(child);
+        } else {
+            find_nested_repositories(&path, &child, out);
+        }
+    }
 }
 
 /// Returns true when `path` is a file that DataJoint reads as configuration
