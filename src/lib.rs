@@ -4,8 +4,8 @@
 //! which committed files would feed a live database password.
 
 pub mod cli;
-pub mod detect;
 pub mod cmd;
+pub mod detect;
 pub mod finding;
 pub mod hygiene;
 pub mod report;

@@ -104,7 +104,15 @@ fn check_ignore_matches_git() {
         repo.write(file, "x\n");
     }
     let tree = Worktree::open(repo.path()).unwrap();
-    let dirs = ["build", "secrets", "sub/secrets", "out", "sub/local", "local", "docs"];
+    let dirs = [
+        "build",
+        "secrets",
+        "sub/secrets",
+        "out",
+        "sub/local",
+        "local",
+        "docs",
+    ];
     let mut compared = 0;
     for (path, is_dir) in files
         .iter()
@@ -112,7 +120,11 @@ fn check_ignore_matches_git() {
         .chain(dirs.iter().map(|d| (*d, true)))
     {
         let ours = tree.ignore_state(Path::new(path), is_dir) == IgnoreState::IgnoredByRepository;
-        assert_eq!(ours, git_ignores(repo.path(), path), "ignore decision for {path}");
+        assert_eq!(
+            ours,
+            git_ignores(repo.path(), path),
+            "ignore decision for {path}"
+        );
         compared += 1;
     }
     assert_eq!(compared, files.len() + dirs.len());
@@ -125,8 +137,14 @@ fn check_reports_leaky_secrets() {
     assert_eq!(output.status.code(), Some(1));
     let found = kinds(&output);
     let expect = |kind: &str, path: &str| (kind.to_string(), path.to_string());
-    assert!(found.contains(&expect("secrets-dir-not-ignored", ".secrets")), "{found:?}");
-    assert!(found.contains(&expect("secrets-dir-mode", ".secrets")), "{found:?}");
+    assert!(
+        found.contains(&expect("secrets-dir-not-ignored", ".secrets")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&expect("secrets-dir-mode", ".secrets")),
+        "{found:?}"
+    );
     assert!(
         found.contains(&expect("secrets-file-mode", ".secrets/database.password")),
         "{found:?}"
@@ -143,9 +161,15 @@ fn check_fix_repairs_and_rechecks() {
     assert!(stdout.contains("appended `.secrets/`"), "{stdout}");
     assert!(stdout.contains("mode 0755 -> 0700"), "{stdout}");
     assert_eq!(mode_of(&repo.path().join(".secrets")), 0o700);
-    assert_eq!(mode_of(&repo.path().join(".secrets/database.password")), 0o600);
+    assert_eq!(
+        mode_of(&repo.path().join(".secrets/database.password")),
+        0o600
+    );
     let gitignore = std::fs::read_to_string(repo.path().join(".gitignore")).unwrap();
-    assert!(gitignore.ends_with(".secret/\n.secrets/\n"), "{gitignore:?}");
+    assert!(
+        gitignore.ends_with(".secret/\n.secrets/\n"),
+        "{gitignore:?}"
+    );
     assert!(git_ignores(repo.path(), ".secrets/database.password"));
     assert!(repo.path().join(".secrets/database.password").exists());
 
@@ -170,7 +194,10 @@ fn check_fix_never_untracks() {
         stdout.contains("git rm --cached -- '.secrets/stores.main.token'"),
         "{stdout}"
     );
-    assert_eq!(repo.git(&["ls-files", ".secrets"]), ".secrets/stores.main.token");
+    assert_eq!(
+        repo.git(&["ls-files", ".secrets"]),
+        ".secrets/stores.main.token"
+    );
     assert!(repo.path().join(".secrets/stores.main.token").exists());
 }
 
@@ -190,7 +217,10 @@ fn check_local_exclude_is_weaker() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         kinds(&output),
-        vec![("secrets-dir-ignored-locally".to_string(), ".secrets".to_string())]
+        vec![(
+            "secrets-dir-ignored-locally".to_string(),
+            ".secrets".to_string()
+        )]
     );
 }
 

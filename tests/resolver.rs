@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use resolver_fixtures::{Case, fixture_cases};
-use tightlip::resolver::{self, PyValue, ResolveOptions, Resolution, Source};
+use tightlip::resolver::{self, PyValue, Resolution, ResolveOptions, Source};
 
 struct Fixtures {
     _root: tempfile::TempDir,
@@ -70,7 +70,10 @@ fn resolve_walks_to_git_root() {
     assert_eq!(value(&r, "database.user"), s("fileuser"));
     assert_eq!(value(&r, "stores.extra.token"), s("tok"));
     assert_eq!(value(&r, "stores.main.access_key"), s("AKIAFIXTURE"));
-    assert!(r.get("database.host").is_some_and(|v| v.value == s("db.example.test")));
+    assert!(
+        r.get("database.host")
+            .is_some_and(|v| v.value == s("db.example.test"))
+    );
     let read: Vec<String> = r.files_read.iter().map(|p| f.rel(p)).collect();
     assert_eq!(read[0], "f1/repo/datajoint.json");
     assert_eq!(read[1], "f1/repo/.secrets/database.password");
@@ -113,7 +116,10 @@ fn resolve_dj_stores_replaces() {
     assert_eq!(value(&r, "stores.main.secret_key"), s("SK4"));
     assert_eq!(value(&r, "stores.other.secret_key"), s("OTHERSK"));
     assert!(r.get("stores.default").is_none());
-    assert_eq!(r.get("stores.main.bucket").unwrap().source, Source::DjStores);
+    assert_eq!(
+        r.get("stores.main.bucket").unwrap().source,
+        Source::DjStores
+    );
     let r = f.resolve("dj_stores_empty_object");
     assert_eq!(value(&r, "stores.main.bucket"), s("ENVWINS?"));
     assert!(r.get("stores.main.protocol").is_none());
@@ -127,15 +133,28 @@ fn resolve_dj_stores_errors() {
             "dj_stores_invalid_json",
             "DJ_STORES contains invalid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
         ),
-        ("dj_stores_list", "DJ_STORES must be a JSON object, got list"),
-        ("dj_stores_string", "DJ_STORES must be a JSON object, got str"),
+        (
+            "dj_stores_list",
+            "DJ_STORES must be a JSON object, got list",
+        ),
+        (
+            "dj_stores_string",
+            "DJ_STORES must be a JSON object, got str",
+        ),
     ];
     for (name, message) in cases {
         let r = f.resolve(name);
-        let error = r.error.as_ref().unwrap_or_else(|| panic!("{name}: no error"));
+        let error = r
+            .error
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: no error"));
         assert_eq!(error.kind, "ValueError", "{name}");
         assert_eq!(error.message, message, "{name}");
-        assert_eq!(r.files_read.len(), 1, "{name}: only datajoint.json was read");
+        assert_eq!(
+            r.files_read.len(),
+            1,
+            "{name}: only datajoint.json was read"
+        );
     }
 }
 
@@ -195,7 +214,11 @@ fn resolve_env_guards() {
     assert_eq!(value(&r, "database.password"), s("lower-pw"));
 
     let error = f.resolve("env_port_invalid").error.unwrap();
-    assert!(error.message.starts_with("1 validation error for DatabaseSettings\nDJ_PORT\n"));
+    assert!(
+        error
+            .message
+            .starts_with("1 validation error for DatabaseSettings\nDJ_PORT\n")
+    );
 }
 
 #[test]
@@ -215,9 +238,10 @@ fn resolve_load_failures_warn() {
 
     let r = f.resolve("config_with_bom");
     assert_eq!(value(&r, "database.host"), s("localhost"));
-    assert!(r.warnings[0].ends_with(
-        "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)"
-    ));
+    assert!(
+        r.warnings[0]
+            .ends_with("Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)")
+    );
 }
 
 #[test]
@@ -262,7 +286,10 @@ fn resolve_secret_contents() {
 
     let error = f.resolve("secret_into_string_store").error.unwrap();
     assert_eq!(error.kind, "TypeError");
-    assert_eq!(error.message, "'str' object does not support item assignment");
+    assert_eq!(
+        error.message,
+        "'str' object does not support item assignment"
+    );
 
     let error = f.resolve("secret_invalid_utf8").error.unwrap();
     assert_eq!(error.kind, "UnicodeDecodeError");

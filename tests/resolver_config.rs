@@ -49,7 +49,10 @@ fn config_json_names_sources() {
     let output = config(&repo, &["--format", "json"]);
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(!stdout.contains("file-password-123"), "password printed: {stdout}");
+    assert!(
+        !stdout.contains("file-password-123"),
+        "password printed: {stdout}"
+    );
     assert!(!stdout.contains("SECRETKEY123"), "key printed: {stdout}");
     let report = json_of(&output);
     assert_eq!(report["config_file"], canonical(&repo, "datajoint.json"));
@@ -65,9 +68,15 @@ fn config_json_names_sources() {
     assert_eq!(read[1], canonical(&repo, ".secrets/database.user"));
     let values = &report["values"];
     assert_eq!(values["database.password"]["source"]["kind"], "file");
-    assert_eq!(values["database.password"]["source"]["key"], "database.password");
+    assert_eq!(
+        values["database.password"]["source"]["key"],
+        "database.password"
+    );
     assert_eq!(values["database.user"]["source"]["kind"], "secrets_file");
-    assert_eq!(values["stores.main.secret_key"]["source"]["kind"], "secrets_file");
+    assert_eq!(
+        values["stores.main.secret_key"]["source"]["kind"],
+        "secrets_file"
+    );
     assert_eq!(values["database.port"]["source"]["kind"], "backend_default");
     assert!(values["database.password"].get("value").is_none());
     let files = report["files"].as_array().unwrap();
@@ -80,22 +89,40 @@ fn config_show_secrets_prints_values() {
     let repo = project();
     let output = config(&repo, &["--format", "json", "--show-secrets"]);
     let report = json_of(&output);
-    assert_eq!(report["values"]["database.password"]["value"], "file-password-123");
-    assert_eq!(report["values"]["stores.main.secret_key"]["value"], "SECRETKEY123");
+    assert_eq!(
+        report["values"]["database.password"]["value"],
+        "file-password-123"
+    );
+    assert_eq!(
+        report["values"]["stores.main.secret_key"]["value"],
+        "SECRETKEY123"
+    );
 }
 
 #[test]
 fn config_env_file_guard_and_error() {
     let repo = project();
-    let env_file = repo.write("outside.env", "export DJ_PASS='from-env'\n# comment\nDJ_HOST=\n");
-    let output = config(&repo, &["--format", "json", "--env-file", env_file.to_str().unwrap()]);
+    let env_file = repo.write(
+        "outside.env",
+        "export DJ_PASS='from-env'\n# comment\nDJ_HOST=\n",
+    );
+    let output = config(
+        &repo,
+        &["--format", "json", "--env-file", env_file.to_str().unwrap()],
+    );
     let report = json_of(&output);
-    assert_eq!(report["values"]["database.password"]["source"]["variable"], "DJ_PASS");
+    assert_eq!(
+        report["values"]["database.password"]["source"]["variable"],
+        "DJ_PASS"
+    );
     // An empty DJ_HOST does not guard the key, so the file's host wins.
     assert_eq!(report["values"]["database.host"]["source"]["kind"], "file");
 
     let bad = repo.write("bad.env", "DJ_STORES={not-json\n");
-    let output = config(&repo, &["--format", "json", "--env-file", bad.to_str().unwrap()]);
+    let output = config(
+        &repo,
+        &["--format", "json", "--env-file", bad.to_str().unwrap()],
+    );
     assert_eq!(output.status.code(), Some(1));
     let report = json_of(&output);
     assert_eq!(report["error"]["type"], "ValueError");
@@ -114,7 +141,10 @@ fn config_flags_tracked_secret() {
     let output = config(&repo, &[]);
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("stores.uc.token  [git: tracked]  <- TRACKED BY GIT"), "{stdout}");
+    assert!(
+        stdout.contains("stores.uc.token  [git: tracked]  <- TRACKED BY GIT"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("tok-123"), "{stdout}");
 }
 
@@ -161,8 +191,14 @@ fn config_reports_import_error_in_human_output() {
     let output = config(&repo, &[]);
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("`import datajoint` would fail with TypeError"), "{stdout}");
-    assert!(stdout.contains("'str' object does not support item assignment"), "{stdout}");
+    assert!(
+        stdout.contains("`import datajoint` would fail with TypeError"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("'str' object does not support item assignment"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -172,7 +208,10 @@ fn config_bad_env_file_fails() {
     let output = config(&repo, &["--env-file", env_file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("broken.env:2: expected KEY=VALUE"), "{stderr}");
+    assert!(
+        stderr.contains("broken.env:2: expected KEY=VALUE"),
+        "{stderr}"
+    );
     let output = config(&repo, &["--env-file", "/nonexistent/x.env"]);
     assert_eq!(output.status.code(), Some(2));
 }
@@ -200,10 +239,22 @@ fn effective_config_from_git_listing() {
     assert!(configs[0].serves(b"docs"));
     assert!(!configs[0].serves(b"lab/sub"));
     assert!(configs[1].serves(b"lab/sub"));
-    assert!(!configs[0].serves(b"vendor/tool"), "a nested repository is a boundary");
+    assert!(
+        !configs[0].serves(b"vendor/tool"),
+        "a nested repository is a boundary"
+    );
     assert!(configs[0].serves(b"vendor"));
-    assert!(is_effective_config_path(&paths, b".secrets/database.password"));
-    assert!(is_effective_config_path(&paths, b"lab/.secrets/stores.main.token"));
+    assert!(is_effective_config_path(
+        &paths,
+        b".secrets/database.password"
+    ));
+    assert!(is_effective_config_path(
+        &paths,
+        b"lab/.secrets/stores.main.token"
+    ));
     assert!(!is_effective_config_path(&paths, b".secrets/notes.txt"));
-    assert!(!is_effective_config_path(&paths, b"docs/.secrets/database.password"));
+    assert!(!is_effective_config_path(
+        &paths,
+        b"docs/.secrets/database.password"
+    ));
 }

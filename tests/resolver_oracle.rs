@@ -66,7 +66,11 @@ fn ask_oracle(python: &Path, cases: &[Case]) -> Vec<PyValue> {
         .lines()
         .map(|line| parse_json(line).expect("oracle prints one JSON object per line"))
         .collect();
-    assert_eq!(answers.len(), cases.len(), "oracle answered a different number of cases");
+    assert_eq!(
+        answers.len(),
+        cases.len(),
+        "oracle answered a different number of cases"
+    );
     answers
 }
 
@@ -128,14 +132,20 @@ fn theirs(answer: &PyValue) -> Value {
 #[test]
 fn resolver_agrees_with_datajoint() {
     let Some(python) = oracle_python() else {
-        println!("skipped: TIGHTLIP_DJ_PYTHON is not set (run .ci/setup-datajoint.sh to create a Python with datajoint==2.3.5)");
+        println!(
+            "skipped: TIGHTLIP_DJ_PYTHON is not set (run .ci/setup-datajoint.sh to create a Python with datajoint==2.3.5)"
+        );
         return;
     };
     let root = tempfile::tempdir().unwrap();
     let root_path = std::fs::canonicalize(root.path()).unwrap();
     let mut cases = fixture_cases(&root_path.join("fixtures"));
     let fixtures = cases.len();
-    cases.extend(generated_cases(&root_path.join("generated"), GENERATED_SEED, GENERATED_COUNT));
+    cases.extend(generated_cases(
+        &root_path.join("generated"),
+        GENERATED_SEED,
+        GENERATED_COUNT,
+    ));
 
     let answers = ask_oracle(&python, &cases);
     let mut agreed = 0;

@@ -18,7 +18,10 @@ pub struct CheckArgs {
 /// cannot be checked.
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<u8> {
     if !args.path.exists() {
-        anyhow::bail!("{} does not exist; pass a directory inside a working tree", args.path.display());
+        anyhow::bail!(
+            "{} does not exist; pass a directory inside a working tree",
+            args.path.display()
+        );
     }
     let mut problems = hygiene::try_check(&args.path)?;
     let mut changes = Vec::new();

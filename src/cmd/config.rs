@@ -12,8 +12,8 @@ use crate::cli::{Format, GlobalArgs};
 use crate::finding::Secret;
 use crate::hygiene::{IgnoreState, Worktree};
 use crate::resolver::{
-    self, CONFIG_FILENAME, PyValue, ResolveOptions, Resolution, SECRETS_DIRNAME, Source,
-    is_dir, is_file, repo::is_secrets_file_name,
+    self, CONFIG_FILENAME, PyValue, Resolution, ResolveOptions, SECRETS_DIRNAME, Source, is_dir,
+    is_file, repo::is_secrets_file_name,
 };
 
 /// Arguments of `tightlip config`.
@@ -199,13 +199,26 @@ fn find_not_read(
         for name in ["dj_local_conf.json", ".datajoint_config.json"] {
             let path = dir.join(name);
             if is_file(&path) {
-                add(path, format!("DataJoint 2.x reads only {CONFIG_FILENAME}; {name} is a DataJoint 0.14 file name"));
+                add(
+                    path,
+                    format!(
+                        "DataJoint 2.x reads only {CONFIG_FILENAME}; {name} is a DataJoint 0.14 file name"
+                    ),
+                );
             }
         }
-        for name in [".datajoint.json", "datajoint.yaml", "datajoint.yml", "datajoint.toml"] {
+        for name in [
+            ".datajoint.json",
+            "datajoint.yaml",
+            "datajoint.yml",
+            "datajoint.toml",
+        ] {
             let path = dir.join(name);
             if is_file(&path) {
-                add(path, format!("DataJoint reads only a file named exactly {CONFIG_FILENAME}"));
+                add(
+                    path,
+                    format!("DataJoint reads only a file named exactly {CONFIG_FILENAME}"),
+                );
             }
         }
         let config = dir.join(CONFIG_FILENAME);
@@ -217,24 +230,37 @@ fn find_not_read(
             let reason = if ignore {
                 "ignore_config_file is set, so DataJoint reads no secrets directory".to_string()
             } else {
-                format!("DataJoint reads a {SECRETS_DIRNAME} directory only beside the {CONFIG_FILENAME} it finds")
+                format!(
+                    "DataJoint reads a {SECRETS_DIRNAME} directory only beside the {CONFIG_FILENAME} it finds"
+                )
             };
             add(secrets, reason);
         }
     }
-    if ignore {
-        if let Some(config) = resolution.config_file.clone().or_else(|| {
-            walk.iter().map(|d| d.join(CONFIG_FILENAME)).find(|p| is_file(p))
-        }) {
-            add(config, "ignore_config_file is set, so DataJoint does not read the file".into());
-        }
+    if ignore
+        && let Some(config) = resolution.config_file.clone().or_else(|| {
+            walk.iter()
+                .map(|d| d.join(CONFIG_FILENAME))
+                .find(|p| is_file(p))
+        })
+    {
+        add(
+            config,
+            "ignore_config_file is set, so DataJoint does not read the file".into(),
+        );
     }
     if let Some(stop) = &boundary {
         let mut above = stop.clone();
         while above.pop() {
             let config = above.join(CONFIG_FILENAME);
             if is_file(&config) {
-                add(config, format!("the search for {CONFIG_FILENAME} stops at {}, which holds .git or .hg", stop.display()));
+                add(
+                    config,
+                    format!(
+                        "the search for {CONFIG_FILENAME} stops at {}, which holds .git or .hg",
+                        stop.display()
+                    ),
+                );
                 break;
             }
         }
@@ -244,7 +270,9 @@ fn find_not_read(
         if project.as_ref() == Some(used) && is_dir(&options.system_secrets_dir) {
             add(
                 options.system_secrets_dir.clone(),
-                format!("the {SECRETS_DIRNAME} beside {CONFIG_FILENAME} is used in its place; DataJoint reads one secrets directory"),
+                format!(
+                    "the {SECRETS_DIRNAME} beside {CONFIG_FILENAME} is used in its place; DataJoint reads one secrets directory"
+                ),
             );
         }
     }
@@ -265,7 +293,9 @@ fn find_not_read(
         )
         .collect();
     for dir in secrets_dirs {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
         names.sort();
         for name in names {
@@ -294,7 +324,12 @@ fn find_not_read(
             let path = tree.root.join(&text);
             let name = text.rsplit('/').next().unwrap_or(&text);
             if name == "dj_local_conf.json" {
-                add(path, format!("DataJoint 2.x reads only {CONFIG_FILENAME}; {name} is a DataJoint 0.14 file name"));
+                add(
+                    path,
+                    format!(
+                        "DataJoint 2.x reads only {CONFIG_FILENAME}; {name} is a DataJoint 0.14 file name"
+                    ),
+                );
                 continue;
             }
             let parts: Vec<&str> = text.split('/').collect();
@@ -302,7 +337,12 @@ fn find_not_read(
                 let dir = tree.root.join(parts[..=i].join("/"));
                 let beside = dir.parent().map(|p| p.join(CONFIG_FILENAME));
                 if !beside.as_deref().is_some_and(is_file) {
-                    add(dir, format!("no {CONFIG_FILENAME} sits beside this {SECRETS_DIRNAME} directory, so DataJoint never reads it"));
+                    add(
+                        dir,
+                        format!(
+                            "no {CONFIG_FILENAME} sits beside this {SECRETS_DIRNAME} directory, so DataJoint never reads it"
+                        ),
+                    );
                 }
             }
         }
@@ -346,8 +386,13 @@ fn print_human(
     println!("DataJoint 2.3.5 started in {}", r.start_dir.display());
     match (&r.config_file, r.config_loaded) {
         (Some(path), true) => println!("config file:  {}", path.display()),
-        (Some(path), false) => println!("config file:  {} (found, but loading failed)", path.display()),
-        (None, _) if r.ignore_config_file => println!("config file:  none (ignore_config_file is set)"),
+        (Some(path), false) => println!(
+            "config file:  {} (found, but loading failed)",
+            path.display()
+        ),
+        (None, _) if r.ignore_config_file => {
+            println!("config file:  none (ignore_config_file is set)")
+        }
         (None, _) => println!("config file:  none found"),
     }
     match &r.secrets_dir {
@@ -362,7 +407,10 @@ fn print_human(
         }
     }
     for warning in &r.warnings {
-        println!("warning: DataJoint warns: {}", warning.lines().next().unwrap_or(""));
+        println!(
+            "warning: DataJoint warns: {}",
+            warning.lines().next().unwrap_or("")
+        );
     }
 
     println!();
@@ -393,7 +441,9 @@ fn print_human(
         println!("  ({key} in {CONFIG_FILENAME} was skipped: its environment variable is set)");
     }
     for name in &r.unmodelled_env {
-        println!("  NOTE: {name} is set; it holds JSON for a whole settings group, which this report does not evaluate");
+        println!(
+            "  NOTE: {name} is set; it holds JSON for a whole settings group, which this report does not evaluate"
+        );
     }
 
     if !not_read.is_empty() {

@@ -49,9 +49,9 @@ impl Worktree {
             Ok(repo) => match repo.workdir() {
                 Some(workdir) => {
                     let root = std::fs::canonicalize(workdir)?;
-                    let index = repo
-                        .index_or_empty()
-                        .with_context(|| format!("cannot read the git index of {}", root.display()))?;
+                    let index = repo.index_or_empty().with_context(|| {
+                        format!("cannot read the git index of {}", root.display())
+                    })?;
                     let tracked = index
                         .entries()
                         .iter()
@@ -79,7 +79,10 @@ impl Worktree {
         let mut files = Vec::new();
         collect_gitignores(&self.root, &mut files);
         for file in files {
-            let dir = file.parent().expect("a .gitignore has a parent").to_path_buf();
+            let dir = file
+                .parent()
+                .expect("a .gitignore has a parent")
+                .to_path_buf();
             let (matcher, error) = Gitignore::new(&file);
             if let Some(error) = error {
                 log::warn!("{}: {error}", file.display());
@@ -192,7 +195,9 @@ fn collect_gitignores(dir: &Path, out: &mut Vec<PathBuf>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() {
             if entry.file_name() != ".git" {
                 collect_gitignores(&path, out);

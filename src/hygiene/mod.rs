@@ -140,15 +140,16 @@ fn scan_tree(tree: &Worktree) -> TreeScan {
     walk(tree, &tree.root, &mut scan);
     for path in &tree.tracked {
         let parts: Vec<&[u8]> = path.split_str("/").collect();
-        if let Some(i) = parts.iter().position(|p| *p == SECRETS_DIRNAME.as_bytes()) {
-            if i + 1 < parts.len() {
-                scan.secrets_dirs.insert(BString::from(parts[..=i].join(&b'/')));
-            }
+        if let Some(i) = parts.iter().position(|p| *p == SECRETS_DIRNAME.as_bytes())
+            && i + 1 < parts.len()
+        {
+            scan.secrets_dirs
+                .insert(BString::from(parts[..=i].join(&b'/')));
         }
-        if let Some(name) = parts.last() {
-            if is_sensitive_name(name) {
-                scan.sensitive_files.insert(path.clone());
-            }
+        if let Some(name) = parts.last()
+            && is_sensitive_name(name)
+        {
+            scan.sensitive_files.insert(path.clone());
         }
     }
     scan
@@ -162,7 +163,9 @@ fn walk(tree: &Worktree, dir: &Path, scan: &mut TreeScan) {
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         let rel = tree.relative(&path);
         if kind.is_dir() {
             if name == ".git" {
@@ -193,12 +196,18 @@ pub fn is_sensitive_name(name: &[u8]) -> bool {
         return true;
     }
     if let Some(suffix) = name.strip_prefix(".env.") {
-        return !matches!(suffix, "example" | "sample" | "template" | "dist" | "defaults");
+        return !matches!(
+            suffix,
+            "example" | "sample" | "template" | "dist" | "defaults"
+        );
     }
     if name.ends_with(".tfstate") || name.ends_with(".tfstate.backup") {
         return true;
     }
-    if matches!(name.as_str(), "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519") {
+    if matches!(
+        name.as_str(),
+        "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519"
+    ) {
         return true;
     }
     [".pem", ".key", ".p12", ".pfx", ".jks", ".keystore"]
@@ -278,7 +287,11 @@ fn check_secrets_dir(
     }
 
     let prefix = format!("{dir_text}/");
-    for tracked in tree.tracked.iter().filter(|p| p.starts_with(prefix.as_bytes())) {
+    for tracked in tree
+        .tracked
+        .iter()
+        .filter(|p| p.starts_with(prefix.as_bytes()))
+    {
         let text = tracked.to_str_lossy().into_owned();
         if text == format!("{prefix}.gitignore") {
             continue;
@@ -310,7 +323,11 @@ fn check_secrets_dir(
         });
     }
     check_owner(&dir_text, &meta, uid, problems);
-    for file in scan.files.iter().filter(|f| f.starts_with(prefix.as_bytes())) {
+    for file in scan
+        .files
+        .iter()
+        .filter(|f| f.starts_with(prefix.as_bytes()))
+    {
         let text = file.to_str_lossy().into_owned();
         if text == format!("{prefix}.gitignore") {
             continue;
@@ -336,15 +353,25 @@ fn check_secrets_dir(
     }
 }
 
-fn check_owner(path: &str, meta: &std::fs::Metadata, uid: Option<u32>, problems: &mut Vec<Problem>) {
+fn check_owner(
+    path: &str,
+    meta: &std::fs::Metadata,
+    uid: Option<u32>,
+    problems: &mut Vec<Problem>,
+) {
     let Some(uid) = uid else { return };
     if meta.uid() != uid {
         problems.push(Problem {
             kind: ProblemKind::SecretsOwner,
             severity: Severity::Medium,
             path: path.to_string(),
-            detail: format!("{path} belongs to uid {}, not to the current user (uid {uid})", meta.uid()),
-            remedy: Some(format!("chown the file to the user who runs DataJoint: chown {uid} '{path}'")),
+            detail: format!(
+                "{path} belongs to uid {}, not to the current user (uid {uid})",
+                meta.uid()
+            ),
+            remedy: Some(format!(
+                "chown the file to the user who runs DataJoint: chown {uid} '{path}'"
+            )),
             mode: None,
         });
     }
@@ -358,7 +385,9 @@ fn check_sensitive_file(tree: &Worktree, file: &BString, problems: &mut Vec<Prob
             severity: Severity::High,
             path: text.clone(),
             detail: format!("git tracks {text}, a file that usually holds credentials"),
-            remedy: Some(format!("git rm --cached -- '{text}' and add it to .gitignore (then rotate what it held)")),
+            remedy: Some(format!(
+                "git rm --cached -- '{text}' and add it to .gitignore (then rotate what it held)"
+            )),
             mode: None,
         });
         return;

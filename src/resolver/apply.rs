@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::pyvalue::{PyDict, PyValue, parse_json};
 use super::schema::{self, Invalid, Kind, LineError, Model, ValidationError};
 use super::{
-    CONFIG_FILENAME, DjError, ResolveOptions, Resolution, Resolved, Source, decode_text,
+    CONFIG_FILENAME, DjError, Resolution, ResolveOptions, Resolved, Source, decode_text,
     find_config_file, find_secrets_dir, is_dir, is_file, os_error, python_strip,
 };
 
@@ -79,7 +79,8 @@ impl<'a> State<'a> {
     /// also runs after every assignment.
     fn apply_port_default(&mut self) {
         if *self.get(Model::Database, "port") == PyValue::None {
-            let postgres = *self.get(Model::Database, "backend") == PyValue::Str("postgresql".into());
+            let postgres =
+                *self.get(Model::Database, "backend") == PyValue::Str("postgresql".into());
             let port = if postgres { 5432 } else { 3306 };
             let slot = self
                 .fields
@@ -97,10 +98,7 @@ impl<'a> State<'a> {
     // keeps the last in the process environment's order; this takes the
     // last in byte order, because a map carries no process order.
     fn env_ci(&self, name: &str) -> Option<(&'a String, &'a String)> {
-        self.env
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .last()
+        self.env.iter().rfind(|(k, _)| k.eq_ignore_ascii_case(name))
     }
 
     /// The file-load guard: true when `ENV_VAR_MAPPING` protects the key and
@@ -157,10 +155,10 @@ fn steps(state: &mut State, start_dir: &Path, options: &ResolveOptions) -> Resul
                 state.result.config_file = Some(path.clone());
                 match load_file(state, path) {
                     Ok(()) => state.result.config_loaded = true,
-                    Err(LoadFailure(reason)) => state
-                        .result
-                        .warnings
-                        .push(format!("Failed to load config from {}: {reason}", path.display())),
+                    Err(LoadFailure(reason)) => state.result.warnings.push(format!(
+                        "Failed to load config from {}: {reason}",
+                        path.display()
+                    )),
                 }
             }
             None => state.result.warnings.push(format!(
@@ -173,10 +171,10 @@ fn steps(state: &mut State, start_dir: &Path, options: &ResolveOptions) -> Resul
     apply_dj_stores(state)?;
 
     state.result.ignore_config_file = ignore_config_file(state);
-    if !state.result.ignore_config_file {
-        if let Some(dir) = find_secrets_dir(config_file.as_deref(), &options.system_secrets_dir) {
-            load_secrets(state, &dir)?;
-        }
+    if !state.result.ignore_config_file
+        && let Some(dir) = find_secrets_dir(config_file.as_deref(), &options.system_secrets_dir)
+    {
+        load_secrets(state, &dir)?;
     }
     Ok(())
 }
@@ -259,19 +257,24 @@ fn load_file(state: &mut State, path: &Path) -> Result<(), LoadFailure> {
     Ok(())
 }
 
-fn apply_key(state: &mut State, path: &Path, key: &str, value: &PyValue) -> Result<(), LoadFailure> {
+fn apply_key(
+    state: &mut State,
+    path: &Path,
+    key: &str,
+    value: &PyValue,
+) -> Result<(), LoadFailure> {
     let source = |dotted: String| Source::File {
         path: path.to_path_buf(),
         key: dotted,
     };
-    if key == "stores" {
-        if let PyValue::Dict(entries) = value {
-            for (name, entry) in entries.iter() {
-                state.stores.insert(name, entry.clone());
-                state.set_store_source(format!("stores.{name}"), source(format!("stores.{name}")));
-            }
-            return Ok(());
+    if key == "stores"
+        && let PyValue::Dict(entries) = value
+    {
+        for (name, entry) in entries.iter() {
+            state.stores.insert(name, entry.clone());
+            state.set_store_source(format!("stores.{name}"), source(format!("stores.{name}")));
         }
+        return Ok(());
     }
     if let (PyValue::Dict(nested), Some(model)) = (value, Model::from_group(key)) {
         for (attr, inner) in nested.iter() {
@@ -331,7 +334,10 @@ fn apply_key(state: &mut State, path: &Path, key: &str, value: &PyValue) -> Resu
             if !state.stores.contains(name) {
                 state.stores.insert(name, PyValue::Dict(PyDict::default()));
             }
-            let entry = state.stores.get_mut(name).expect("store entry was just ensured");
+            let entry = state
+                .stores
+                .get_mut(name)
+                .expect("store entry was just ensured");
             match entry {
                 PyValue::Dict(attrs) => attrs.insert(attr, value.clone()),
                 PyValue::List(_) => {
@@ -363,7 +369,12 @@ fn assign(
 ) -> Result<(), LoadFailure> {
     if field.name == "stores" && model == Model::Config {
         // Only a non-dict value reaches here: a dict is merged above.
-        return Err(LoadFailure(line_error(model, field.name, Kind::Dict, value)));
+        return Err(LoadFailure(line_error(
+            model,
+            field.name,
+            Kind::Dict,
+            value,
+        )));
     }
     match schema::validate(field.kind, value) {
         Ok(valid) => {
@@ -371,7 +382,9 @@ fn assign(
             Ok(())
         }
         Err(Invalid::Raw { message, .. }) => Err(LoadFailure(message)),
-        Err(Invalid::Line(..)) => Err(LoadFailure(line_error(model, field.name, field.kind, value))),
+        Err(Invalid::Line(..)) => Err(LoadFailure(line_error(
+            model, field.name, field.kind, value,
+        ))),
     }
 }
 
@@ -398,7 +411,10 @@ fn apply_dj_stores(state: &mut State) -> Result<(), DjError> {
         return Ok(());
     };
     let data = parse_json(raw).map_err(|e| {
-        DjError::new("ValueError", format!("DJ_STORES contains invalid JSON: {e}"))
+        DjError::new(
+            "ValueError",
+            format!("DJ_STORES contains invalid JSON: {e}"),
+        )
     })?;
     let PyValue::Dict(stores) = data else {
         return Err(DjError::new(
@@ -460,9 +476,15 @@ fn load_secrets(state: &mut State, dir: &Path) -> Result<(), DjError> {
         let value = read_secret(state, &path)?;
         if !state.stores.contains(store) {
             state.stores.insert(store, PyValue::Dict(PyDict::default()));
-            state.set_store_source(format!("stores.{store}"), Source::SecretsFile { path: path.clone() });
+            state.set_store_source(
+                format!("stores.{store}"),
+                Source::SecretsFile { path: path.clone() },
+            );
         }
-        let entry = state.stores.get_mut(store).expect("store entry was just ensured");
+        let entry = state
+            .stores
+            .get_mut(store)
+            .expect("store entry was just ensured");
         let present = match entry {
             PyValue::Dict(attrs) => attrs.contains(attr),
             PyValue::Str(s) => s.contains(attr),
@@ -488,11 +510,17 @@ fn load_secrets(state: &mut State, dir: &Path) -> Result<(), DjError> {
             other => {
                 return Err(DjError::new(
                     "TypeError",
-                    format!("'{}' object does not support item assignment", other.type_name()),
+                    format!(
+                        "'{}' object does not support item assignment",
+                        other.type_name()
+                    ),
                 ));
             }
         }
-        state.set_store_source(format!("stores.{store}.{attr}"), Source::SecretsFile { path });
+        state.set_store_source(
+            format!("stores.{store}.{attr}"),
+            Source::SecretsFile { path },
+        );
     }
     Ok(())
 }

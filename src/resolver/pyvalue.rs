@@ -136,11 +136,9 @@ impl PyValue {
                 .unwrap_or_else(|| Value::String(float_repr(*f))),
             PyValue::Str(s) => Value::String(s.clone()),
             PyValue::List(items) => Value::Array(items.iter().map(PyValue::to_json).collect()),
-            PyValue::Dict(dict) => Value::Object(
-                dict.iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
-                    .collect(),
-            ),
+            PyValue::Dict(dict) => {
+                Value::Object(dict.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
         }
     }
 }
@@ -167,7 +165,11 @@ pub fn float_repr(f: f64) -> String {
         } else if point as usize >= digits.len() {
             format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
         } else {
-            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+            format!(
+                "{}.{}",
+                &digits[..point as usize],
+                &digits[point as usize..]
+            )
         };
         format!("{sign}{text}")
     } else {
@@ -319,14 +321,8 @@ impl Parser<'_> {
     }
 
     fn starts_with(&self, i: usize, word: &str) -> bool {
-        let mut j = i;
-        for c in word.chars() {
-            if self.at(j) != Some(c) {
-                return false;
-            }
-            j += 1;
-        }
-        true
+        let word: Vec<char> = word.chars().collect();
+        self.s.get(i..).is_some_and(|rest| rest.starts_with(&word))
     }
 
     fn scan_once(&self, i: usize) -> Result<(PyValue, usize), Failure> {
@@ -438,19 +434,19 @@ impl Parser<'_> {
                     if esc != 'u' {
                         return Err(self.error("Invalid \\escape", i));
                     }
-                    let high = self.hex4(i + 2).ok_or_else(|| self.error("Invalid \\uXXXX escape", i + 1))?;
+                    let high = self
+                        .hex4(i + 2)
+                        .ok_or_else(|| self.error("Invalid \\uXXXX escape", i + 1))?;
                     i += 6;
                     let mut code = high;
                     if (0xd800..0xdc00).contains(&high)
                         && self.at(i) == Some('\\')
                         && self.at(i + 1) == Some('u')
+                        && let Some(low) = self.hex4(i + 2)
+                        && (0xdc00..0xe000).contains(&low)
                     {
-                        if let Some(low) = self.hex4(i + 2) {
-                            if (0xdc00..0xe000).contains(&low) {
-                                code = 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
-                                i += 6;
-                            }
-                        }
+                        code = 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
+                        i += 6;
                     }
                     // NOTE: Python keeps a lone surrogate in the string; Rust
                     // strings cannot hold one, so it becomes U+FFFD here.
@@ -567,23 +563,47 @@ mod tests {
     #[test]
     fn json_error_messages_match_python() {
         let cases = [
-            ("{", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+            (
+                "{",
+                "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+            ),
             ("[", "Expecting value: line 1 column 2 (char 1)"),
-            ("{\"a\"", "Expecting ':' delimiter: line 1 column 5 (char 4)"),
+            (
+                "{\"a\"",
+                "Expecting ':' delimiter: line 1 column 5 (char 4)",
+            ),
             ("{\"a\":", "Expecting value: line 1 column 6 (char 5)"),
             ("[1", "Expecting ',' delimiter: line 1 column 3 (char 2)"),
             ("[1,", "Expecting value: line 1 column 4 (char 3)"),
-            ("{\"a\":1,", "Expecting property name enclosed in double quotes: line 1 column 8 (char 7)"),
-            ("\"abc", "Unterminated string starting at: line 1 column 1 (char 0)"),
+            (
+                "{\"a\":1,",
+                "Expecting property name enclosed in double quotes: line 1 column 8 (char 7)",
+            ),
+            (
+                "\"abc",
+                "Unterminated string starting at: line 1 column 1 (char 0)",
+            ),
             ("", "Expecting value: line 1 column 1 (char 0)"),
             ("  ", "Expecting value: line 1 column 3 (char 2)"),
             ("1.", "Extra data: line 1 column 2 (char 1)"),
             ("[01]", "Expecting ',' delimiter: line 1 column 3 (char 2)"),
-            ("{\"a\" 1}", "Expecting ':' delimiter: line 1 column 6 (char 5)"),
-            ("\u{feff}{}", "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)"),
-            ("{\"a\":\"x\ny\"}", "Invalid control character at: line 1 column 8 (char 7)"),
+            (
+                "{\"a\" 1}",
+                "Expecting ':' delimiter: line 1 column 6 (char 5)",
+            ),
+            (
+                "\u{feff}{}",
+                "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)",
+            ),
+            (
+                "{\"a\":\"x\ny\"}",
+                "Invalid control character at: line 1 column 8 (char 7)",
+            ),
             ("\"ab\\q\"", "Invalid \\escape: line 1 column 4 (char 3)"),
-            ("\"\\u12\"", "Invalid \\uXXXX escape: line 1 column 3 (char 2)"),
+            (
+                "\"\\u12\"",
+                "Invalid \\uXXXX escape: line 1 column 3 (char 2)",
+            ),
             ("{}\n x", "Extra data: line 2 column 2 (char 4)"),
         ];
         for (text, expected) in cases {
@@ -602,7 +622,9 @@ mod tests {
     #[test]
     fn json_accepts_python_constants() {
         let value = parse_json("[NaN, Infinity, -Infinity, 1e2, -0]").unwrap();
-        let PyValue::List(items) = value else { panic!("not a list") };
+        let PyValue::List(items) = value else {
+            panic!("not a list")
+        };
         assert!(matches!(items[0], PyValue::Float(f) if f.is_nan()));
         assert_eq!(items[3], PyValue::Float(100.0));
         assert_eq!(items[4], PyValue::Int(0));

@@ -170,7 +170,9 @@ fn find_nested_repositories(dir: &std::path::Path, rel: &[u8], out: &mut Vec<BSt
         return;
     };
     for entry in entries.flatten() {
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         let name = entry.file_name();
         if !kind.is_dir() || name == ".git" || name == ".hg" {
             continue;
@@ -249,9 +251,18 @@ mod tests {
         assert!(!root.serves(b"lab/x"));
         assert!(!root.serves(b"vendored"));
         assert!(!root.serves(b"sub/deep"));
-        assert!(is_effective_config_path(&paths, b"lab/.secrets/database.user"));
-        assert!(!is_effective_config_path(&paths, b"docs/.secrets/database.password"));
+        assert!(is_effective_config_path(
+            &paths,
+            b"lab/.secrets/database.user"
+        ));
+        assert!(!is_effective_config_path(
+            &paths,
+            b"docs/.secrets/database.password"
+        ));
         assert!(!is_effective_config_path(&paths, b".secrets/README"));
-        assert!(!is_effective_config_path(&paths, b".secrets/datajoint.json"));
+        assert!(!is_effective_config_path(
+            &paths,
+            b".secrets/datajoint.json"
+        ));
     }
 }

@@ -56,7 +56,10 @@ impl Model {
     }
 
     pub fn from_group(name: &str) -> Option<Model> {
-        GROUPS.iter().copied().find(|m| m.group_name() == Some(name))
+        GROUPS
+            .iter()
+            .copied()
+            .find(|m| m.group_name() == Some(name))
     }
 
     pub fn fields(self) -> impl Iterator<Item = &'static Field> {
@@ -172,25 +175,92 @@ pub static FIELDS: &[Field] = &[
     field!(Database, "host", Some("DJ_HOST"), Kind::Str),
     field!(Database, "user", Some("DJ_USER"), Kind::OptStr),
     field!(Database, "password", Some("DJ_PASS"), Kind::OptStr),
-    field!(Database, "backend", Some("DJ_BACKEND"), Kind::Literal(BACKENDS)),
+    field!(
+        Database,
+        "backend",
+        Some("DJ_BACKEND"),
+        Kind::Literal(BACKENDS)
+    ),
     field!(Database, "port", Some("DJ_PORT"), Kind::OptInt),
     field!(Database, "name", Some("DJ_DATABASE_NAME"), Kind::OptStr),
     field!(Database, "reconnect", None, Kind::Bool),
     field!(Database, "use_tls", Some("DJ_USE_TLS"), Kind::OptBool),
-    field!(Database, "database_prefix", Some("DJ_DATABASE_PREFIX"), Kind::Str),
-    field!(Database, "create_tables", Some("DJ_CREATE_TABLES"), Kind::Bool),
+    field!(
+        Database,
+        "database_prefix",
+        Some("DJ_DATABASE_PREFIX"),
+        Kind::Str
+    ),
+    field!(
+        Database,
+        "create_tables",
+        Some("DJ_CREATE_TABLES"),
+        Kind::Bool
+    ),
     field!(Connection, "charset", None, Kind::Str),
-    field!(Display, "limit", None, Kind::Int { min: None, max: None }),
-    field!(Display, "width", None, Kind::Int { min: None, max: None }),
+    field!(
+        Display,
+        "limit",
+        None,
+        Kind::Int {
+            min: None,
+            max: None
+        }
+    ),
+    field!(
+        Display,
+        "width",
+        None,
+        Kind::Int {
+            min: None,
+            max: None
+        }
+    ),
     field!(Display, "show_tuple_count", None, Kind::Bool),
-    field!(Display, "diagram_direction", Some("DJ_DIAGRAM_DIRECTION"), Kind::Literal(&["TB", "LR"])),
-    field!(Display, "diagram_theme", Some("DJ_DIAGRAM_THEME"), Kind::Literal(&["light", "dark", "auto"])),
+    field!(
+        Display,
+        "diagram_direction",
+        Some("DJ_DIAGRAM_DIRECTION"),
+        Kind::Literal(&["TB", "LR"])
+    ),
+    field!(
+        Display,
+        "diagram_theme",
+        Some("DJ_DIAGRAM_THEME"),
+        Kind::Literal(&["light", "dark", "auto"])
+    ),
     field!(Jobs, "auto_refresh", None, Kind::Bool),
     field!(Jobs, "keep_completed", None, Kind::Bool),
-    field!(Jobs, "stale_timeout", None, Kind::Int { min: Some(0), max: None }),
-    field!(Jobs, "default_priority", None, Kind::Int { min: Some(0), max: Some(255) }),
-    field!(Jobs, "version_method", None, Kind::OptLiteral(&["git", "none"])),
-    field!(Jobs, "allow_new_pk_fields_in_computed_tables", None, Kind::Bool),
+    field!(
+        Jobs,
+        "stale_timeout",
+        None,
+        Kind::Int {
+            min: Some(0),
+            max: None
+        }
+    ),
+    field!(
+        Jobs,
+        "default_priority",
+        None,
+        Kind::Int {
+            min: Some(0),
+            max: Some(255)
+        }
+    ),
+    field!(
+        Jobs,
+        "version_method",
+        None,
+        Kind::OptLiteral(&["git", "none"])
+    ),
+    field!(
+        Jobs,
+        "allow_new_pk_fields_in_computed_tables",
+        None,
+        Kind::Bool
+    ),
     field!(Jobs, "add_job_metadata", None, Kind::Bool),
     field!(Provenance, "capture", None, Kind::Bool),
     field!(Provenance, "source", None, Kind::Dict),
@@ -199,10 +269,25 @@ pub static FIELDS: &[Field] = &[
     field!(Config, "display", None, Kind::Group(Model::Display)),
     field!(Config, "jobs", None, Kind::Group(Model::Jobs)),
     field!(Config, "provenance", None, Kind::Group(Model::Provenance)),
-    field!(Config, "stores", Some("_DJ_STORES_PYDANTIC_DISABLED"), Kind::Dict),
-    field!(Config, "loglevel", Some("DJ_LOG_LEVEL"), Kind::Literal(LOG_LEVELS)),
+    field!(
+        Config,
+        "stores",
+        Some("_DJ_STORES_PYDANTIC_DISABLED"),
+        Kind::Dict
+    ),
+    field!(
+        Config,
+        "loglevel",
+        Some("DJ_LOG_LEVEL"),
+        Kind::Literal(LOG_LEVELS)
+    ),
     field!(Config, "safemode", None, Kind::Bool),
-    field!(Config, "ignore_config_file", Some("DJ_IGNORE_CONFIG_FILE"), Kind::Bool),
+    field!(
+        Config,
+        "ignore_config_file",
+        Some("DJ_IGNORE_CONFIG_FILE"),
+        Kind::Bool
+    ),
     field!(Config, "query_cache", None, Kind::OptPath),
     field!(Config, "download_path", None, Kind::Str),
 ];
@@ -427,10 +512,10 @@ fn parse_int_str(s: &str) -> Option<i128> {
         Some((w, f)) => (w, Some(f)),
         None => (body, None),
     };
-    if let Some(f) = fraction {
-        if f.is_empty() || !f.bytes().all(|b| b == b'0') {
-            return None;
-        }
+    if let Some(f) = fraction
+        && (f.is_empty() || !f.bytes().all(|b| b == b'0'))
+    {
+        return None;
     }
     let bytes = whole.as_bytes();
     if bytes.is_empty() || bytes[0] == b'_' || bytes[bytes.len() - 1] == b'_' {
@@ -459,7 +544,9 @@ mod tests {
         assert_eq!(parse_int_str("3.00"), Some(3));
         assert_eq!(parse_int_str("-0"), Some(0));
         assert_eq!(parse_int_str("\u{a0}7"), Some(7));
-        for bad in ["3.5", "1__0", "_1", "1_", "1e3", " ", "3.", ".5", "+-1", "\u{1c}7"] {
+        for bad in [
+            "3.5", "1__0", "_1", "1_", "1e3", " ", "3.", ".5", "+-1", "\u{1c}7",
+        ] {
             assert_eq!(parse_int_str(bad), None, "{bad:?}");
         }
     }

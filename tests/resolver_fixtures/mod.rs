@@ -63,7 +63,10 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     write(&s.join("stores.main.secret_key"), "SKFIXTURE\n");
     write(&s.join("stores.extra.token"), "tok\n");
     write(&s.join("database.host"), "ignored-host\n");
-    write(&s.join("datajoint.json"), r#"{"database":{"password":"in-secrets-json"}}"#);
+    write(
+        &s.join("datajoint.json"),
+        r#"{"database":{"password":"in-secrets-json"}}"#,
+    );
     write(&s.join("nested/stores.main.session_token"), "NESTED\n");
     write(&s.join(".stores.main.hidden"), "HIDDEN\n");
     write(&s.join("stores.a.b.c"), "FOUR\n");
@@ -75,8 +78,14 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     // start directory is not read.
     let d = root.join("f2/outer");
     mkdir(&d.join("repo/.git"));
-    write(&d.join("datajoint.json"), r#"{"database":{"host":"outer-host","password":"outer-pw"}}"#);
-    write(&d.join("repo/sub/.secrets/database.password"), "cwd-secret\n");
+    write(
+        &d.join("datajoint.json"),
+        r#"{"database":{"host":"outer-host","password":"outer-pw"}}"#,
+    );
+    write(
+        &d.join("repo/sub/.secrets/database.password"),
+        "cwd-secret\n",
+    );
     add("stop_at_git", d.join("repo/sub"), &[], None);
 
     // Two files without a VCS marker: the nearest wins.
@@ -90,7 +99,10 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
         r#"{"database.host":"inner-host","database.user":"inner-user","stores.main.protocol":"file","stores.main.location":"/data"}"#,
     );
     write(&d.join(".secrets/database.password"), "outer-secret\n");
-    write(&d.join("inner/.secrets/database.password"), "inner-secret\n");
+    write(
+        &d.join("inner/.secrets/database.password"),
+        "inner-secret\n",
+    );
     add("nearest_file_wins", d.join("inner/x/y"), &[], None);
 
     // DJ_STORES replaces the file's stores; .secrets fills missing attributes.
@@ -108,19 +120,45 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     add(
         "dj_stores_replaces",
         f4.clone(),
-        &[("DJ_STORES", r#"{"main":{"protocol":"s3","endpoint":"e","bucket":"envbucket","location":"l"}}"#)],
+        &[(
+            "DJ_STORES",
+            r#"{"main":{"protocol":"s3","endpoint":"e","bucket":"envbucket","location":"l"}}"#,
+        )],
         None,
     );
-    add("dj_stores_empty_object", f4.clone(), &[("DJ_STORES", "{}")], None);
+    add(
+        "dj_stores_empty_object",
+        f4.clone(),
+        &[("DJ_STORES", "{}")],
+        None,
+    );
     add("stores_from_file", f4.clone(), &[], None);
-    add("dj_stores_invalid_json", f4.clone(), &[("DJ_STORES", "{not-json")], None);
-    add("dj_stores_list", f4.clone(), &[("DJ_STORES", "[1,2]")], None);
-    add("dj_stores_string", f4.clone(), &[("DJ_STORES", "\"main\"")], None);
+    add(
+        "dj_stores_invalid_json",
+        f4.clone(),
+        &[("DJ_STORES", "{not-json")],
+        None,
+    );
+    add(
+        "dj_stores_list",
+        f4.clone(),
+        &[("DJ_STORES", "[1,2]")],
+        None,
+    );
+    add(
+        "dj_stores_string",
+        f4.clone(),
+        &[("DJ_STORES", "\"main\"")],
+        None,
+    );
 
     // DJ_IGNORE_CONFIG_FILE skips the file and .secrets, not DJ_STORES.
     let d = root.join("f5/repo");
     mkdir(&d.join(".git"));
-    write(&d.join("datajoint.json"), r#"{"database":{"host":"file-host","password":"file-pw"}}"#);
+    write(
+        &d.join("datajoint.json"),
+        r#"{"database":{"host":"file-host","password":"file-pw"}}"#,
+    );
     write(&d.join(".secrets/database.password"), "secret-pw\n");
     write(&d.join(".secrets/stores.s.secret_key"), "SK5\n");
     add(
@@ -134,11 +172,36 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
         ],
         None,
     );
-    add("ignore_flag_on", d.clone(), &[("DJ_IGNORE_CONFIG_FILE", "On")], None);
-    add("ignore_flag_zero", d.clone(), &[("DJ_IGNORE_CONFIG_FILE", "0")], None);
-    add("ignore_flag_empty", d.clone(), &[("DJ_IGNORE_CONFIG_FILE", "")], None);
-    add("ignore_flag_invalid", d.clone(), &[("DJ_IGNORE_CONFIG_FILE", "enabled")], None);
-    add("ignore_flag_lowercase", d.clone(), &[("dj_ignore_config_file", "1")], None);
+    add(
+        "ignore_flag_on",
+        d.clone(),
+        &[("DJ_IGNORE_CONFIG_FILE", "On")],
+        None,
+    );
+    add(
+        "ignore_flag_zero",
+        d.clone(),
+        &[("DJ_IGNORE_CONFIG_FILE", "0")],
+        None,
+    );
+    add(
+        "ignore_flag_empty",
+        d.clone(),
+        &[("DJ_IGNORE_CONFIG_FILE", "")],
+        None,
+    );
+    add(
+        "ignore_flag_invalid",
+        d.clone(),
+        &[("DJ_IGNORE_CONFIG_FILE", "enabled")],
+        None,
+    );
+    add(
+        "ignore_flag_lowercase",
+        d.clone(),
+        &[("dj_ignore_config_file", "1")],
+        None,
+    );
 
     // Precedence of environment, file and secrets for database.*.
     let d = root.join("f7/repo");
@@ -152,11 +215,25 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     add(
         "env_guard_host_only",
         d.clone(),
-        &[("DJ_HOST", "env-host"), ("DJ_USE_TLS", "true"), ("DJ_RECONNECT", "true")],
+        &[
+            ("DJ_HOST", "env-host"),
+            ("DJ_USE_TLS", "true"),
+            ("DJ_RECONNECT", "true"),
+        ],
         None,
     );
-    add("env_guard_user_pass", d.clone(), &[("DJ_PASS", "env-pw"), ("DJ_USER", "env-user")], None);
-    add("env_empty_values", d.clone(), &[("DJ_PASS", ""), ("DJ_USER", "")], None);
+    add(
+        "env_guard_user_pass",
+        d.clone(),
+        &[("DJ_PASS", "env-pw"), ("DJ_USER", "env-user")],
+        None,
+    );
+    add(
+        "env_empty_values",
+        d.clone(),
+        &[("DJ_PASS", ""), ("DJ_USER", "")],
+        None,
+    );
     add(
         "env_lowercase_names",
         d.clone(),
@@ -175,7 +252,10 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     // An invalid value stops the load; earlier keys stay applied.
     let d = root.join("f9/repo");
     mkdir(&d.join(".git"));
-    write(&d.join("datajoint.json"), r#"{"database":{"host":"h9","port":"not-an-int","user":"u9"}}"#);
+    write(
+        &d.join("datajoint.json"),
+        r#"{"database":{"host":"h9","port":"not-an-int","user":"u9"}}"#,
+    );
     add("partial_load", d, &[], None);
 
     // The system secrets directory is a fallback, not an addition.
@@ -187,13 +267,37 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     mkdir(&d.join("noconf/.git"));
     mkdir(&d.join("conf-nosecrets/.git"));
     mkdir(&d.join("conf-secrets/.git"));
-    write(&d.join("conf-nosecrets/datajoint.json"), r#"{"database":{"host":"c"}}"#);
-    write(&d.join("conf-secrets/datajoint.json"), r#"{"database":{"host":"c"}}"#);
-    write(&d.join("conf-secrets/.secrets/database.password"), "proj-pw\n");
+    write(
+        &d.join("conf-nosecrets/datajoint.json"),
+        r#"{"database":{"host":"c"}}"#,
+    );
+    write(
+        &d.join("conf-secrets/datajoint.json"),
+        r#"{"database":{"host":"c"}}"#,
+    );
+    write(
+        &d.join("conf-secrets/.secrets/database.password"),
+        "proj-pw\n",
+    );
     write(&d.join("noconf/.secrets/database.password"), "cwd-pw\n");
-    add("system_dir_without_config", d.join("noconf"), &[], Some(sys.clone()));
-    add("system_dir_without_project_secrets", d.join("conf-nosecrets"), &[], Some(sys.clone()));
-    add("project_secrets_beat_system_dir", d.join("conf-secrets"), &[], Some(sys.clone()));
+    add(
+        "system_dir_without_config",
+        d.join("noconf"),
+        &[],
+        Some(sys.clone()),
+    );
+    add(
+        "system_dir_without_project_secrets",
+        d.join("conf-nosecrets"),
+        &[],
+        Some(sys.clone()),
+    );
+    add(
+        "project_secrets_beat_system_dir",
+        d.join("conf-secrets"),
+        &[],
+        Some(sys.clone()),
+    );
     add(
         "ignore_flag_skips_system_dir",
         d.join("noconf"),
@@ -204,7 +308,10 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     // Legacy files are not read; flat keys are.
     let d = root.join("f11/repo");
     mkdir(&d.join(".git"));
-    write(&d.join("dj_local_conf.json"), r#"{"database.host":"legacy-host","database.password":"legacy-pw"}"#);
+    write(
+        &d.join("dj_local_conf.json"),
+        r#"{"database.host":"legacy-host","database.password":"legacy-pw"}"#,
+    );
     write(
         &d.join("datajoint.json"),
         r#"{"database.password":"flat-pw","stores.main.secret_key":"flat-sk","unknown.key":1,"database.nonsense":2}"#,
@@ -214,11 +321,20 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     // A .git file and .hg stop the walk; a directory named datajoint.json
     // is skipped.
     let d = root.join("f12");
-    write(&d.join("a/datajoint.json"), r#"{"database":{"host":"above-worktree"}}"#);
+    write(
+        &d.join("a/datajoint.json"),
+        r#"{"database":{"host":"above-worktree"}}"#,
+    );
     write(&d.join("a/wt/.git"), "gitdir: /nowhere\n");
-    write(&d.join("b/datajoint.json"), r#"{"database":{"host":"above-hg"}}"#);
+    write(
+        &d.join("b/datajoint.json"),
+        r#"{"database":{"host":"above-hg"}}"#,
+    );
     mkdir(&d.join("b/hgrepo/.hg"));
-    write(&d.join("c/datajoint.json"), r#"{"database":{"host":"c-host"}}"#);
+    write(
+        &d.join("c/datajoint.json"),
+        r#"{"database":{"host":"c-host"}}"#,
+    );
     mkdir(&d.join("c/proj/datajoint.json"));
     add("git_file_stops_walk", d.join("a/wt/sub"), &[], None);
     add("hg_stops_walk", d.join("b/hgrepo/sub"), &[], None);
@@ -227,17 +343,29 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     // Odd secret contents.
     let d = root.join("f13/repo");
     mkdir(&d.join(".git"));
-    write(&d.join("datajoint.json"), r#"{"stores":{"default":"main"}}"#);
-    write(&d.join(".secrets/database.password"), "\t pw with  spaces \r\n");
+    write(
+        &d.join("datajoint.json"),
+        r#"{"stores":{"default":"main"}}"#,
+    );
+    write(
+        &d.join(".secrets/database.password"),
+        "\t pw with  spaces \r\n",
+    );
     write(&d.join(".secrets/database.user"), "");
-    write(&d.join(".secrets/stores.main.access_key"), b"\xef\xbb\xbfBOMKEY\n");
+    write(
+        &d.join(".secrets/stores.main.access_key"),
+        b"\xef\xbb\xbfBOMKEY\n",
+    );
     write(&d.join(".secrets/stores.default.ma"), "x\n");
     add("secret_contents_odd", d, &[], None);
 
     // A secret for a store whose entry is a string: a crash.
     let d = root.join("f14/repo");
     mkdir(&d.join(".git"));
-    write(&d.join("datajoint.json"), r#"{"stores":{"default":"main"}}"#);
+    write(
+        &d.join("datajoint.json"),
+        r#"{"stores":{"default":"main"}}"#,
+    );
     write(&d.join(".secrets/stores.default.zz"), "x\n");
     add("secret_into_string_store", d, &[], None);
 
@@ -251,13 +379,19 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     // A byte-order mark in datajoint.json: a warning.
     let d = root.join("f16/repo");
     mkdir(&d.join(".git"));
-    write(&d.join("datajoint.json"), b"\xef\xbb\xbf{\"database\":{\"host\":\"bom\"}}");
+    write(
+        &d.join("datajoint.json"),
+        b"\xef\xbb\xbf{\"database\":{\"host\":\"bom\"}}",
+    );
     add("config_with_bom", d, &[], None);
 
     // "ignore_config_file" inside the file switches off the secrets step.
     let d = root.join("f17/repo");
     mkdir(&d.join(".git"));
-    write(&d.join("datajoint.json"), r#"{"database":{"host":"f17"},"ignore_config_file":true}"#);
+    write(
+        &d.join("datajoint.json"),
+        r#"{"database":{"host":"f17"},"ignore_config_file":true}"#,
+    );
     write(&d.join(".secrets/database.password"), "pw17\n");
     add("ignore_flag_in_file", d, &[], None);
 
@@ -274,14 +408,20 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
     let d = root.join("f19/repo");
     mkdir(&d.join(".git"));
     write(&d.join("datajoint.json"), "{}\n");
-    write(&d.join(".secrets/database.password"), b"\x1c\xc2\xa0pw19\xe2\x80\x83\x1f\n");
+    write(
+        &d.join(".secrets/database.password"),
+        b"\x1c\xc2\xa0pw19\xe2\x80\x83\x1f\n",
+    );
     write(&d.join(".secrets/stores..emptyname"), "V\n");
     add("secret_python_whitespace", d, &[], None);
 
     // A store attribute in datajoint.json beats the secrets file.
     let d = root.join("f20/repo");
     mkdir(&d.join(".git"));
-    write(&d.join("datajoint.json"), r#"{"stores":{"main":{"protocol":"s3","secret_key":"file-sk"}}}"#);
+    write(
+        &d.join("datajoint.json"),
+        r#"{"stores":{"main":{"protocol":"s3","secret_key":"file-sk"}}}"#,
+    );
     write(&d.join(".secrets/stores.main.secret_key"), "secret-sk\n");
     write(&d.join(".secrets/stores.main.access_key"), "secret-ak\n");
     add("file_store_attr_beats_secret", d, &[], None);
@@ -338,10 +478,25 @@ const SCALARS: &[&str] = &[
     r#""pw""#,
 ];
 const DB_KEYS: &[&str] = &[
-    "host", "user", "password", "port", "backend", "use_tls", "reconnect", "name", "nonsense",
+    "host",
+    "user",
+    "password",
+    "port",
+    "backend",
+    "use_tls",
+    "reconnect",
+    "name",
+    "nonsense",
 ];
 const STORE_NAMES: &[&str] = &["main", "other", "default", "x"];
-const STORE_ATTRS: &[&str] = &["secret_key", "access_key", "protocol", "location", "ma", "token"];
+const STORE_ATTRS: &[&str] = &[
+    "secret_key",
+    "access_key",
+    "protocol",
+    "location",
+    "ma",
+    "token",
+];
 const SECRET_NAMES: &[&str] = &[
     "database.user",
     "database.password",
@@ -468,7 +623,10 @@ fn gen_env(rng: &mut Rng) -> BTreeMap<String, String> {
         ("dj_host", &["lower-host"]),
         ("DJ_PORT", &["3307", "abc", " 12 ", ""]),
         ("DJ_BACKEND", &["postgresql", "mysql", "oracle"]),
-        ("DJ_IGNORE_CONFIG_FILE", &["1", "0", "true", "No", "", "maybe"]),
+        (
+            "DJ_IGNORE_CONFIG_FILE",
+            &["1", "0", "true", "No", "", "maybe"],
+        ),
         (
             "DJ_STORES",
             &[
@@ -525,10 +683,10 @@ pub fn generated_cases(root: &Path, seed: u64, count: usize) -> Vec<Case> {
             match rng.below(20) {
                 0..=7 => write(&dir.join("datajoint.json"), gen_config(&mut rng)),
                 8 => mkdir(&dir.join("datajoint.json")),
-                9 => symlink(&base.join("missing.json"), &dir.join("datajoint.json")).unwrap(),
+                9 => symlink(base.join("missing.json"), dir.join("datajoint.json")).unwrap(),
                 10 => {
                     write(&base.join("linked.json"), gen_config(&mut rng));
-                    symlink(&base.join("linked.json"), &dir.join("datajoint.json")).unwrap();
+                    symlink(base.join("linked.json"), dir.join("datajoint.json")).unwrap();
                 }
                 _ => {}
             }
@@ -537,7 +695,7 @@ pub fn generated_cases(root: &Path, seed: u64, count: usize) -> Vec<Case> {
                 8 => write(&dir.join(".secrets"), "not a directory\n"),
                 9 => {
                     gen_secrets(&mut rng, &base.join("shared-secrets"));
-                    symlink(&base.join("shared-secrets"), &dir.join(".secrets")).unwrap();
+                    symlink(base.join("shared-secrets"), dir.join(".secrets")).unwrap();
                 }
                 _ => {}
             }
