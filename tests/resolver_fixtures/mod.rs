@@ -472,6 +472,10 @@ const SCALARS: &[&str] = &[
     r#"" 12 ""#,
     "[1]",
     r#"{"a":1}"#,
+    "-1",
+    "300",
+    "1e400",
+    "NaN",
     r#""postgresql""#,
     r#""mysql""#,
     r#""yes""#,
@@ -547,7 +551,7 @@ fn gen_store_entry(rng: &mut Rng) -> String {
 fn gen_config(rng: &mut Rng) -> Vec<u8> {
     let mut items = Vec::new();
     for _ in 0..rng.below(6) {
-        let item = match rng.below(9) {
+        let item = match rng.below(11) {
             0 | 1 => {
                 let n = 1 + rng.below(3);
                 let inner: Vec<String> = (0..n)
@@ -579,6 +583,39 @@ fn gen_config(rng: &mut Rng) -> Vec<u8> {
                 rng.pick(&["loglevel", "safemode", "unknown.key", "a.b.c.d"]),
                 rng.pick(&["\"DEBUG\"", "\"debug\"", "false", "1"])
             ),
+            8 => format!(
+                r#""{}": {}"#,
+                rng.pick(&[
+                    "display",
+                    "jobs",
+                    "connection",
+                    "provenance",
+                    "database",
+                    "stores",
+                    "query_cache",
+                    "download_path",
+                    "stores.keys",
+                    "display.limit",
+                    "jobs.default_priority",
+                    "connection.charset",
+                ]),
+                match rng.below(3) {
+                    0 => format!(
+                        r#"{{"{}": {}}}"#,
+                        rng.pick(&[
+                            "limit",
+                            "default_priority",
+                            "charset",
+                            "source",
+                            "capture",
+                            "stale_timeout"
+                        ]),
+                        gen_value(rng)
+                    ),
+                    _ => gen_value(rng),
+                }
+            ),
+            9 => format!(r#""database.{}": {}"#, rng.pick(DB_KEYS), gen_value(rng)),
             _ => format!(r#""database.password": "flat-{}""#, rng.below(100)),
         };
         items.push(item);
