@@ -50,7 +50,7 @@ fn kinds(output: &std::process::Output) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A repository with a DataJoint config and a private `.secrets` that the
+/// Creates a repository with a DataJoint config and a `.secrets` that the
 /// committed .gitignore misses because of a typo.
 fn leaky_repo() -> TempRepo {
     let repo = TempRepo::new();

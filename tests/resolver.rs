@@ -1,5 +1,5 @@
-//! The resolver on the fixture trees, with the answers datajoint 2.3.5
-//! gave for them written out, so these checks run without Python.
+//! The resolver on the fixture trees, checked against the results
+//! datajoint 2.3.5 gave for them, so these checks run without Python.
 
 mod resolver_fixtures;
 

@@ -28,7 +28,8 @@ fn oracle_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/dj_resolve.py")
 }
 
-/// Runs the oracle once over all cases; returns one parsed answer per case.
+/// Runs the oracle once over all cases and returns one parsed result per
+/// case.
 fn ask_oracle(python: &Path, cases: &[Case]) -> Vec<PyValue> {
     let input: Vec<Value> = cases
         .iter()
@@ -78,7 +79,7 @@ fn path_text(path: Option<&Path>) -> Value {
     path.map_or(Value::Null, |p| Value::String(p.display().to_string()))
 }
 
-/// Renders the resolver's answer in the oracle's shape.
+/// Renders the resolver's result in the oracle's shape.
 fn ours(case: &Case) -> Value {
     let options = ResolveOptions {
         start_dir: case.cwd.clone(),
@@ -106,7 +107,7 @@ fn ours(case: &Case) -> Value {
     })
 }
 
-/// Renders an oracle answer in the same shape, keeping dict order.
+/// Renders an oracle result in the same shape, keeping dict order.
 fn theirs(answer: &PyValue) -> Value {
     let dict = answer.as_dict().expect("oracle answer is an object");
     let field = |name: &str| dict.get(name).expect("oracle answer field").to_json();

@@ -104,7 +104,7 @@ fn build_env(args: &ConfigArgs) -> anyhow::Result<BTreeMap<String, String>> {
     Ok(env)
 }
 
-/// Reads `KEY=VALUE` lines; blank lines and `#` comments are skipped, an
+/// Reads `KEY=VALUE` lines, skipping blank lines and `#` comments. An
 /// `export ` prefix is allowed, and one pair of matching quotes around the
 /// value is removed.
 fn read_env_file(path: &Path) -> anyhow::Result<Vec<(String, String)>> {

@@ -34,9 +34,9 @@ pub struct Worktree {
 }
 
 impl Worktree {
-    /// Opens the repository whose working tree contains `path`; a
-    /// directory outside any repository is treated as a tree with nothing
-    /// tracked and only its own `.gitignore` files.
+    /// Opens the repository whose working tree contains `path`. A directory
+    /// outside any repository is treated as a tree with nothing tracked and
+    /// only its own `.gitignore` files.
     pub fn open(path: &Path) -> anyhow::Result<Worktree> {
         let path = std::fs::canonicalize(path)
             .with_context(|| format!("cannot open {}", path.display()))?;

@@ -1,5 +1,5 @@
 //! Working-tree hygiene for credentials: every `.secrets/` directory is
-//! ignored by a tracked `.gitignore` and holds no tracked file, its
+//! ignored by a tracked `.gitignore` and contains no tracked file, its
 //! permissions keep other users out, and Terraform state, `.env` files and
 //! private key files are ignored too.
 
@@ -18,7 +18,7 @@ use crate::finding::Severity;
 use crate::resolver::{CONFIG_FILENAME, SECRETS_DIRNAME};
 pub use ignore_rules::{IgnoreState, Worktree};
 
-/// What is wrong.
+/// The kind of hygiene fault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
@@ -75,7 +75,7 @@ pub struct Problem {
     pub severity: Severity,
     /// The path, relative to the working tree root (`/` separated).
     pub path: String,
-    /// What is wrong, in one sentence.
+    /// A one-sentence description of the fault.
     pub detail: String,
     /// A command or step that fixes it, when `--fix` does not.
     pub remedy: Option<String>,
@@ -123,7 +123,7 @@ pub fn try_check(path: &Path) -> anyhow::Result<Vec<Problem>> {
     Ok(problems)
 }
 
-/// What the working tree holds that the checks look at.
+/// The paths of the working tree that the checks examine.
 #[derive(Default)]
 struct TreeScan {
     /// `.secrets` directories, relative, from disk and from the index.
@@ -219,10 +219,10 @@ fn rel_path(rel: &[u8]) -> PathBuf {
     PathBuf::from(rel.to_str_lossy().into_owned())
 }
 
-/// The weakest protection among the directory and what it holds: the
-/// directory counts as ignored when it matches itself, or else when every
-/// file in it (other than its own `.gitignore`) and a new
-/// `database.password` would be ignored.
+/// Returns how well git ignores a secrets directory. The directory counts
+/// as ignored when a pattern matches it, or else when every file in it
+/// (other than its own `.gitignore`) and a new `database.password` would
+/// be ignored; the weakest of those decides.
 fn secrets_dir_state(tree: &Worktree, dir: &[u8], scan: &TreeScan) -> IgnoreState {
     let dir_state = tree.ignore_state(&rel_path(dir), true);
     if dir_state == IgnoreState::IgnoredByRepository {

@@ -75,8 +75,8 @@ impl<'a> State<'a> {
         }
     }
 
-    /// The `set_default_port_from_backend` model validator, which pydantic
-    /// also runs after every assignment.
+    /// Applies the `set_default_port_from_backend` model validator, which
+    /// pydantic also runs after every assignment.
     fn apply_port_default(&mut self) {
         if *self.get(Model::Database, "port") == PyValue::None {
             let postgres =
@@ -95,14 +95,14 @@ impl<'a> State<'a> {
     /// Looks up a pydantic-settings variable, matching names without regard
     /// to case.
     // NOTE: when several spellings of one name are set, pydantic-settings
-    // keeps the last in the process environment's order; this takes the
-    // last in byte order, because a map carries no process order.
+    // keeps the last in the process environment's order. A map has no such
+    // order, so this takes the last in byte order.
     fn env_ci(&self, name: &str) -> Option<(&'a String, &'a String)> {
         self.env.iter().rfind(|(k, _)| k.eq_ignore_ascii_case(name))
     }
 
-    /// The file-load guard: true when `ENV_VAR_MAPPING` protects the key and
-    /// its exact upper-case variable is set and non-empty.
+    /// Returns true when the file loader skips `dotted_key`: it is in
+    /// `ENV_VAR_MAPPING` and its exact upper-case variable is non-empty.
     fn guarded(&self, dotted_key: &str) -> bool {
         schema::guard_variable(dotted_key)
             .and_then(|var| self.env.get(var))
@@ -292,7 +292,7 @@ fn apply_key(
     }
     // NOTE: a dict value under a non-group attribute (`"safemode": {...}`)
     // or a method name is treated as having no settable attributes, which
-    // holds unless its inner keys name attributes of Python's bool, str or
+    // is true unless its inner keys name attributes of Python's bool, str or
     // method objects.
     if matches!(value, PyValue::Dict(_)) && Model::Config.field(key).is_some() {
         return Ok(());

@@ -1,4 +1,4 @@
-//! Python values as DataJoint holds them, and a JSON parser that behaves
+//! Python values as DataJoint stores them, and a JSON parser that behaves
 //! like CPython 3.11's `json.loads`.
 //!
 //! DataJoint parses `datajoint.json` and `DJ_STORES` with Python's `json`
@@ -222,9 +222,9 @@ pub fn str_repr(s: &str) -> String {
 /// Approximates Python's `str.isprintable` for one character: control,
 /// separator (other than ASCII space) and format characters are not
 /// printable.
-// NOTE: Python uses the full Unicode category table; this covers the
-// categories that occur in configuration values (Cc, Zs, Zl, Zp, and the
-// common Cf characters such as the byte-order mark).
+// NOTE: Python uses the full Unicode category table. This covers only the
+// categories seen in configuration values: Cc, Zs, Zl, Zp and the common Cf
+// characters such as the byte-order mark.
 fn is_printable(c: char) -> bool {
     let code = c as u32;
     if c == ' ' {

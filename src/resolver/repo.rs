@@ -1,5 +1,5 @@
-//! Which committed files feed DataJoint's configuration, for a repository
-//! given as a list of paths (a working tree or any commit's tree).
+//! The committed files that feed DataJoint's configuration, for a
+//! repository given as a list of paths (a working tree or any commit's tree).
 //!
 //! DataJoint started in directory `D` uses the nearest `datajoint.json` at
 //! or above `D`, but does not look past a directory holding `.git` or
@@ -85,7 +85,7 @@ pub fn is_secrets_file_name(name: &[u8]) -> bool {
 ///
 /// `paths` are file paths relative to the repository root with `/`
 /// separators, as `git ls-files` or a tree walk gives them. A directory
-/// counts as a repository boundary when `paths` holds an entry named
+/// counts as a repository boundary when `paths` contains an entry named
 /// `.git` or `.hg` in it, or anything below such a name; pass submodule
 /// paths as `<path>/.git` for them to count.
 // NOTE: a `datajoint.json` inside a `.secrets` directory is left out:
@@ -148,7 +148,7 @@ pub fn effective_config_files<P: AsRef<[u8]>>(paths: &[P]) -> Vec<EffectiveConfi
 }
 
 /// Lists effective configuration like [`effective_config_files`], for a
-/// working tree at `repo_root`: every directory below the root that holds
+/// working tree at `repo_root`: every directory below the root that contains
 /// `.git` or `.hg` on disk (a nested repository or a checked-out
 /// submodule, listed or not) also counts as a boundary.
 pub fn effective_config_files_at<P: AsRef<[u8]>>(

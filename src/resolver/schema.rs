@@ -32,8 +32,8 @@ impl Model {
         }
     }
 
-    /// The `env_prefix` of the model; fields without an alias are read from
-    /// `prefix + name`, matched without regard to case.
+    /// Returns the model's `env_prefix`. A field without an alias is read
+    /// from `prefix + name`, matched without regard to case.
     fn env_prefix(self) -> &'static str {
         match self {
             Model::Config | Model::Database => "DJ_",
@@ -43,7 +43,7 @@ impl Model {
         }
     }
 
-    /// Returns the group attribute of `Config` that holds this model.
+    /// Returns the group attribute of `Config` that contains this model.
     pub fn group_name(self) -> Option<&'static str> {
         match self {
             Model::Config => None,

@@ -35,7 +35,7 @@ fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 /// Builds the fixture trees under `root` and returns the named cases.
-/// `root/none` stands in for a missing system secrets directory.
+/// `root/none` replaces the system secrets directory with a missing one.
 pub fn fixture_cases(root: &Path) -> Vec<Case> {
     let no_sys = root.join("none");
     let mut cases = Vec::new();
@@ -705,7 +705,7 @@ pub fn generated_cases(root: &Path, seed: u64, count: usize) -> Vec<Case> {
             let next = dirs.last().unwrap().join(format!("d{level}"));
             dirs.push(next);
         }
-        // The base always holds .git, so that no walk leaves the case.
+        // The base always contains .git, so that no walk leaves the case.
         mkdir(&base.join(".git"));
         for dir in &dirs {
             mkdir(dir);
