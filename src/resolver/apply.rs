@@ -26,6 +26,10 @@ const JSON_ENV: &[&str] = &[
 
 /// Attributes of a Python `dict` that `setattr` refuses as read-only; a
 /// flat key `stores.<attr>` naming one makes the file load fail.
+/// Attributes that pydantic 2.11 and later deprecates on an instance; even
+/// `hasattr` on them issues a warning.
+const DEPRECATED_ON_INSTANCE: &[&str] = &["model_fields", "model_computed_fields"];
+
 const DICT_ATTRIBUTES: &[&str] = &[
     "clear",
     "copy",
@@ -276,59 +280,50 @@ fn apply_key(
         }
         return Ok(());
     }
-    if let (PyValue::Dict(nested), Some(model)) = (value, Model::from_group(key)) {
-        for (attr, inner) in nested.iter() {
-            let Some(field) = model.field(attr) else {
-                continue;
-            };
-            let dotted = format!("{key}.{attr}");
-            if state.guarded(&dotted) {
-                state.result.guarded_keys.push(dotted);
-                continue;
-            }
-            assign(state, model, field, inner, source(dotted))?;
+    if let PyValue::Dict(nested) = value {
+        if has_attribute(state, Model::Config, key) {
+            // `getattr(self, key)` after `hasattr` touches the name again.
+            has_attribute(state, Model::Config, key);
+            return apply_nested(state, path, key, nested);
         }
-        return Ok(());
-    }
-    // NOTE: a dict value under a non-group attribute (`"safemode": {...}`)
-    // or a method name is treated as having no settable attributes, which
-    // is true unless its inner keys name attributes of Python's bool, str or
-    // method objects.
-    if matches!(value, PyValue::Dict(_)) && Model::Config.field(key).is_some() {
-        return Ok(());
     }
     let parts: Vec<&str> = key.split('.').collect();
     match parts.as_slice() {
         [single] => {
-            let Some(field) = Model::Config.field(single) else {
+            if single.starts_with('_') || !has_attribute(state, Model::Config, single) {
                 return Ok(());
-            };
+            }
             if state.guarded(key) {
                 state.result.guarded_keys.push(key.to_string());
                 return Ok(());
             }
-            assign(state, Model::Config, field, value, source(key.to_string()))
-        }
-        ["stores", attr] => {
-            if DICT_ATTRIBUTES.contains(attr) {
-                return Err(LoadFailure(format!(
-                    "'dict' object attribute '{attr}' is read-only"
-                )));
-            }
-            Ok(())
+            set_attribute(state, Model::Config, single, value, source(key.to_string()))
         }
         [group, attr] => {
+            if !has_attribute(state, Model::Config, group) {
+                return Ok(());
+            }
+            has_attribute(state, Model::Config, group);
             let Some(model) = Model::from_group(group) else {
+                // `stores` and the instance's `model_fields` are dicts.
+                let is_dict = *group == "stores" || DEPRECATED_ON_INSTANCE.contains(group);
+                if is_dict && DICT_ATTRIBUTES.contains(attr) {
+                    return Err(LoadFailure(format!(
+                        "'dict' object attribute '{attr}' is read-only"
+                    )));
+                }
+                // NOTE: attributes of other non-group values (a bool, a str,
+                // a bound method) are not modelled and are skipped.
                 return Ok(());
             };
-            let Some(field) = model.field(attr) else {
+            if !has_attribute(state, model, attr) {
                 return Ok(());
-            };
+            }
             if state.guarded(key) {
                 state.result.guarded_keys.push(key.to_string());
                 return Ok(());
             }
-            assign(state, model, field, value, source(key.to_string()))
+            set_attribute(state, model, attr, value, source(key.to_string()))
         }
         ["stores", name, attr] => {
             if !state.stores.contains(name) {
@@ -357,6 +352,90 @@ fn apply_key(
         }
         _ => Ok(()),
     }
+}
+
+/// Applies a dict value whose key names an attribute of `Config`: each
+/// inner key that names an attribute of that group is assigned.
+fn apply_nested(
+    state: &mut State,
+    path: &Path,
+    key: &str,
+    nested: &PyDict,
+) -> Result<(), LoadFailure> {
+    let Some(model) = Model::from_group(key) else {
+        if DEPRECATED_ON_INSTANCE.contains(&key) {
+            if let Some(attr) = nested
+                .iter()
+                .map(|(k, _)| k)
+                .find(|k| DICT_ATTRIBUTES.contains(&k.as_str()))
+            {
+                return Err(LoadFailure(format!(
+                    "'dict' object attribute '{attr}' is read-only"
+                )));
+            }
+        }
+        // NOTE: a dict under a scalar setting (`"safemode": {...}`) or a
+        // method name is skipped. DataJoint fails the load instead when an
+        // inner key names an attribute of that bool, str or method object.
+        return Ok(());
+    };
+    for (attr, inner) in nested.iter() {
+        if !has_attribute(state, model, attr) {
+            continue;
+        }
+        let dotted = format!("{key}.{attr}");
+        if state.guarded(&dotted) {
+            state.result.guarded_keys.push(dotted);
+            continue;
+        }
+        let source = Source::File {
+            path: path.to_path_buf(),
+            key: dotted,
+        };
+        set_attribute(state, model, attr, inner, source)?;
+    }
+    Ok(())
+}
+
+/// Python's `hasattr` on a settings model instance. Touching `model_fields`
+/// or `model_computed_fields` on an instance issues pydantic's
+/// deprecation warning, which DataJoint's caller sees.
+fn has_attribute(state: &mut State, model: Model, name: &str) -> bool {
+    if DEPRECATED_ON_INSTANCE.contains(&name) {
+        state.result.warnings.push(format!(
+            "Accessing the '{name}' attribute on the instance is deprecated. Instead, you should access this attribute from the model class. Deprecated in Pydantic V2.11 to be removed in V3.0."
+        ));
+    }
+    model.field(name).is_some() || schema::is_model_attribute(model, name)
+}
+
+/// `setattr` on a settings model for a name `has_attribute` accepted.
+fn set_attribute(
+    state: &mut State,
+    model: Model,
+    name: &str,
+    value: &PyValue,
+    source: Source,
+) -> Result<(), LoadFailure> {
+    if let Some(field) = model.field(name) {
+        return assign(state, model, field, value, source);
+    }
+    if schema::MODEL_PROPERTIES.contains(&name) {
+        return Err(LoadFailure(format!(
+            "property '{name}' of '{}' object has no setter",
+            model.class_name()
+        )));
+    }
+    let error = ValidationError {
+        title: model.class_name(),
+        errors: vec![LineError {
+            loc: name.to_string(),
+            kind: "no_such_attribute",
+            message: format!("Object has no attribute '{name}'"),
+            input: value.clone(),
+        }],
+    };
+    Err(LoadFailure(error.to_string()))
 }
 
 /// `setattr` on a settings model with `validate_assignment=True`.

@@ -292,6 +292,63 @@ pub static FIELDS: &[Field] = &[
     field!(Config, "download_path", None, Kind::Str),
 ];
 
+/// Public methods and class attributes that every settings model instance
+/// has (pydantic 2.14 `BaseModel` and pydantic-settings 2.16 `BaseSettings`).
+/// Assigning one of them fails with pydantic's `no_such_attribute` error.
+pub const MODEL_METHODS: &[&str] = &[
+    "construct",
+    "copy",
+    "dict",
+    "from_orm",
+    "json",
+    "model_computed_fields",
+    "model_config",
+    "model_construct",
+    "model_copy",
+    "model_dump",
+    "model_dump_json",
+    "model_fields",
+    "model_json_schema",
+    "model_parametrized_name",
+    "model_post_init",
+    "model_rebuild",
+    "model_validate",
+    "model_validate_json",
+    "model_validate_strings",
+    "parse_file",
+    "parse_obj",
+    "parse_raw",
+    "schema",
+    "schema_json",
+    "settings_cached",
+    "settings_clear_cache",
+    "settings_customise_sources",
+    "update_forward_refs",
+    "validate",
+];
+
+/// Read-only properties of every settings model instance.
+pub const MODEL_PROPERTIES: &[&str] = &["model_extra", "model_fields_set"];
+
+/// Returns true when `name` is a public non-field attribute of `model`:
+/// a pydantic method or property, or a method DataJoint defines.
+pub fn is_model_attribute(model: Model, name: &str) -> bool {
+    let own: &[&str] = match model {
+        Model::Config => &[
+            "convert_path",
+            "get",
+            "get_store_spec",
+            "load",
+            "override",
+            "save_template",
+            "set_logger_level",
+        ],
+        Model::Database => &["set_default_port_from_backend"],
+        _ => &[],
+    };
+    MODEL_METHODS.contains(&name) || MODEL_PROPERTIES.contains(&name) || own.contains(&name)
+}
+
 /// Returns the keys that a non-empty environment variable protects from
 /// `datajoint.json` (`ENV_VAR_MAPPING` in settings.py), with that variable.
 pub fn guard_variable(dotted_key: &str) -> Option<&'static str> {

@@ -598,6 +598,14 @@ fn gen_config(rng: &mut Rng) -> Vec<u8> {
                     "display.limit",
                     "jobs.default_priority",
                     "connection.charset",
+                    "load",
+                    "copy",
+                    "model_fields",
+                    "model_extra",
+                    "database.copy",
+                    "database.model_fields_set",
+                    "model_fields.keys",
+                    "_config_path",
                 ]),
                 match rng.below(3) {
                     0 => format!(
