@@ -68,7 +68,7 @@ fn check_ignore_matches_git() {
     let repo = TempRepo::new();
     repo.write(
         ".gitignore",
-        "/build\n*.log\n!keep.log\nsecrets/\ndocs/**/*.tmp\n.env\nout/\n!out/file\n",
+        "/build\n*.log\n!keep.log\nsecrets/\ndocs/**/*.tmp\n.env\nout/\n!out/file\n\\!bang\n**/cache/\na/**/b.txt\n*.txt\n!/important.txt\ntrailing.txt   \n",
     );
     repo.write("sub/.gitignore", "!.env\nlocal/\n/anchored.txt\n");
     repo.write("deep/x/.gitignore", "*.key\n!pub.key\n");
@@ -99,6 +99,15 @@ fn check_ignore_matches_git() {
         "deep/x/y/a.key",
         "deep/a.key",
         "plain.txt",
+        "!bang",
+        "sub/cache/x",
+        "cache/y",
+        "a/b.txt",
+        "a/x/y/b.txt",
+        "important.txt",
+        "sub/important.txt",
+        "trailing.txt",
+        "plain.md",
     ];
     for file in files {
         repo.write(file, "x\n");
@@ -272,4 +281,31 @@ fn check_missing_path_fails() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no-such-dir does not exist"), "{stderr}");
+}
+
+#[test]
+fn check_follows_symlinked_secrets() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".secrets\n");
+    repo.write("datajoint.json", "{}\n");
+    repo.commit_all("init");
+    let target = tempfile::tempdir().unwrap();
+    let secret = target.path().join("database.password");
+    std::fs::write(&secret, "pw\n").unwrap();
+    set_mode(target.path(), 0o755);
+    set_mode(&secret, 0o644);
+    std::os::unix::fs::symlink(target.path(), repo.path().join(".secrets")).unwrap();
+
+    let output = repo.tightlip(&["check", "--format", "json"]);
+    let found = kinds(&output);
+    let expect = |kind: &str, path: &str| (kind.to_string(), path.to_string());
+    assert!(
+        found.contains(&expect("secrets-dir-mode", ".secrets")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&expect("secrets-file-mode", ".secrets/database.password")),
+        "{found:?}"
+    );
+    assert_eq!(output.status.code(), Some(1));
 }

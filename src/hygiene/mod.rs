@@ -167,7 +167,13 @@ fn walk(tree: &Worktree, dir: &Path, scan: &mut TreeScan) {
             continue;
         };
         let rel = tree.relative(&path);
-        if kind.is_dir() {
+        if kind.is_symlink() && name == SECRETS_DIRNAME && path.is_dir() {
+            // DataJoint follows a symlinked .secrets, so its target's files
+            // and modes count. Git stores the link itself, never the files
+            // behind it.
+            scan.secrets_dirs.insert(rel.clone());
+            walk(tree, &path, scan);
+        } else if kind.is_dir() {
             if name == ".git" {
                 continue;
             }
