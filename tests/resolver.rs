@@ -322,3 +322,29 @@ fn resolve_file_precedence() {
         }
     );
 }
+
+#[test]
+fn resolve_json_group_variable() {
+    let f = fixtures();
+    let r = f.resolve("json_group_variable");
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(value(&r, "database.host"), s("json-host"));
+    assert_eq!(value(&r, "database.password"), s("json-pw"));
+    assert_eq!(value(&r, "database.user"), s("plain-user"));
+    assert_eq!(
+        r.get("database.password").unwrap().source,
+        Source::Env {
+            variable: "DJ_DATABASE".into()
+        }
+    );
+
+    let error = f.resolve("json_group_field_name").error.unwrap();
+    assert_eq!(error.kind, "ValidationError");
+    assert!(
+        error.message.starts_with(
+            "1 validation error for Config\ndatabase.host\n  Extra inputs are not permitted"
+        ),
+        "{}",
+        error.message
+    );
+}

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tightlip::resolver::{self, PyValue, ResolveOptions, pyvalue::parse_json};
 
 const GENERATED_SEED: u64 = 0x7469_6768_746c_6970;
-const GENERATED_COUNT: usize = 400;
+const GENERATED_COUNT: usize = 600;
 
 fn oracle_python() -> Option<PathBuf> {
     match std::env::var_os("TIGHTLIP_DJ_PYTHON") {

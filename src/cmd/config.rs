@@ -440,11 +440,6 @@ fn print_human(
     for key in &r.guarded_keys {
         println!("  ({key} in {CONFIG_FILENAME} was skipped: its environment variable is set)");
     }
-    for name in &r.unmodelled_env {
-        println!(
-            "  NOTE: {name} is set; it holds JSON for a whole settings group, which this report does not evaluate"
-        );
-    }
 
     if !not_read.is_empty() {
         println!();
@@ -498,7 +493,6 @@ fn to_json(
         "warnings": r.warnings,
         "values": values,
         "guarded_keys": r.guarded_keys,
-        "unmodelled_env": r.unmodelled_env,
         "not_read": not_read.iter().map(|n| json!({
             "path": n.path.display().to_string(),
             "reason": n.reason,

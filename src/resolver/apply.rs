@@ -11,25 +11,12 @@ use super::{
     find_config_file, find_secrets_dir, is_dir, is_file, os_error, python_strip,
 };
 
-/// Environment variables that pydantic-settings parses as JSON into a
-/// whole group or dict. The resolver reports them and does not evaluate
-/// them.
-const JSON_ENV: &[&str] = &[
-    "DJ_DATABASE",
-    "DJ_CONNECTION",
-    "DJ_DISPLAY",
-    "DJ_JOBS",
-    "DJ_PROVENANCE",
-    "DJ_PROVENANCE_SOURCE",
-    "_DJ_STORES_PYDANTIC_DISABLED",
-];
-
-/// Attributes of a Python `dict` that `setattr` refuses as read-only; a
-/// flat key `stores.<attr>` naming one makes the file load fail.
 /// Attributes that pydantic 2.11 and later deprecates on an instance; even
 /// `hasattr` on them issues a warning.
 const DEPRECATED_ON_INSTANCE: &[&str] = &["model_fields", "model_computed_fields"];
 
+/// Attributes of a Python `dict` that `setattr` rejects as read-only; a
+/// flat key `stores.<attr>` naming one makes the file load fail.
 const DICT_ATTRIBUTES: &[&str] = &[
     "clear",
     "copy",
@@ -44,14 +31,14 @@ const DICT_ATTRIBUTES: &[&str] = &[
     "values",
 ];
 
-struct State<'a> {
-    env: &'a BTreeMap<String, String>,
+pub(super) struct State<'a> {
+    pub(super) env: &'a BTreeMap<String, String>,
     /// Values of every non-group field, keyed by model and field name.
-    fields: Vec<(Model, &'static str, PyValue, Source)>,
-    stores: PyDict,
+    pub(super) fields: Vec<(Model, &'static str, PyValue, Source)>,
+    pub(super) stores: PyDict,
     /// Sources of parts of `stores`, keyed by dotted prefix.
-    store_sources: Vec<(String, Source)>,
-    result: Resolution,
+    pub(super) store_sources: Vec<(String, Source)>,
+    pub(super) result: Resolution,
 }
 
 /// Why the file load stopped: DataJoint turns this into a warning.
@@ -81,7 +68,7 @@ impl<'a> State<'a> {
 
     /// Applies the `set_default_port_from_backend` model validator, which
     /// pydantic also runs after every assignment.
-    fn apply_port_default(&mut self) {
+    pub(super) fn apply_port_default(&mut self) {
         if *self.get(Model::Database, "port") == PyValue::None {
             let postgres =
                 *self.get(Model::Database, "backend") == PyValue::Str("postgresql".into());
@@ -101,7 +88,7 @@ impl<'a> State<'a> {
     // NOTE: when several spellings of one name are set, pydantic-settings
     // keeps the last in the process environment's order. A map has no such
     // order, so this takes the last in byte order.
-    fn env_ci(&self, name: &str) -> Option<(&'a String, &'a String)> {
+    pub(super) fn env_ci(&self, name: &str) -> Option<(&'a String, &'a String)> {
         self.env.iter().rfind(|(k, _)| k.eq_ignore_ascii_case(name))
     }
 
@@ -113,7 +100,7 @@ impl<'a> State<'a> {
             .is_some_and(|value| !value.is_empty())
     }
 
-    fn set_store_source(&mut self, prefix: String, source: Source) {
+    pub(super) fn set_store_source(&mut self, prefix: String, source: Source) {
         let nested = format!("{prefix}.");
         self.store_sources
             .retain(|(p, _)| *p != prefix && !p.starts_with(&nested));
@@ -149,7 +136,7 @@ pub(super) fn run(start_dir: &Path, options: &ResolveOptions) -> Resolution {
 }
 
 fn steps(state: &mut State, start_dir: &Path, options: &ResolveOptions) -> Result<(), DjError> {
-    build_from_env(state)?;
+    super::env::build_from_env(state)?;
 
     let mut config_file = None;
     if !ignore_config_file(state) {
@@ -185,61 +172,6 @@ fn steps(state: &mut State, start_dir: &Path, options: &ResolveOptions) -> Resul
 
 fn ignore_config_file(state: &State) -> bool {
     *state.get(Model::Config, "ignore_config_file") == PyValue::Bool(true)
-}
-
-/// `Config()`: every group is built from its own environment variables
-/// (the first group that fails raises), then `Config`'s own fields.
-fn build_from_env(state: &mut State) -> Result<(), DjError> {
-    for name in JSON_ENV {
-        if let Some((key, _)) = state.env_ci(name) {
-            state.result.unmodelled_env.push(key.clone());
-        }
-    }
-    for model in schema::GROUPS.into_iter().chain([Model::Config]) {
-        let mut errors = Vec::new();
-        for field in model.fields() {
-            if matches!(field.kind, Kind::Group(_)) {
-                continue;
-            }
-            let (value, source) = match state.env_ci(&field.env_name()) {
-                Some(_) if field.kind == Kind::Dict => (field.default_value(), Source::Default),
-                Some((key, raw)) => {
-                    let input = PyValue::Str(raw.clone());
-                    let source = Source::Env {
-                        variable: key.clone(),
-                    };
-                    match schema::validate(field.kind, &input) {
-                        Ok(value) => (value, source),
-                        Err(Invalid::Line(kind, message)) => {
-                            errors.push(LineError {
-                                loc: field.alias.unwrap_or(field.name).to_string(),
-                                kind,
-                                message,
-                                input,
-                            });
-                            continue;
-                        }
-                        Err(Invalid::Raw { kind, message }) => {
-                            return Err(DjError::new(kind, message));
-                        }
-                    }
-                }
-                None => (field.default_value(), Source::Default),
-            };
-            state.fields.push((model, field.name, value, source));
-        }
-        if !errors.is_empty() {
-            let error = ValidationError {
-                title: model.class_name(),
-                errors,
-            };
-            return Err(DjError::new("ValidationError", error.to_string()));
-        }
-        if model == Model::Database {
-            state.apply_port_default();
-        }
-    }
-    Ok(())
 }
 
 /// `Config.load` and `_update_from_flat_dict`. An error stops the load

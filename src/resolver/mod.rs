@@ -13,6 +13,7 @@
 //! apply `DJ_STORES`, then read the secrets directory.
 
 mod apply;
+mod env;
 pub mod pyvalue;
 pub mod repo;
 pub mod schema;
@@ -141,9 +142,6 @@ pub struct Resolution {
     /// True when `ignore_config_file` ended up set, which skips the
     /// secrets directory.
     pub ignore_config_file: bool,
-    /// Environment variables that DataJoint reads but this resolver does
-    /// not evaluate (JSON-valued group variables such as `DJ_DATABASE`).
-    pub unmodelled_env: Vec<String>,
     /// Keys of `datajoint.json` that a non-empty guarding environment
     /// variable kept from applying.
     pub guarded_keys: Vec<String>,

@@ -241,6 +241,25 @@ pub fn fixture_cases(root: &Path) -> Vec<Case> {
         None,
     );
     add("env_port_invalid", d.clone(), &[("DJ_PORT", "abc")], None);
+    add(
+        "json_group_variable",
+        d.clone(),
+        &[
+            (
+                "DJ_DATABASE",
+                r#"{"DJ_HOST":"json-host","DJ_PASS":"json-pw"}"#,
+            ),
+            ("DJ_HOST", "plain-host"),
+            ("DJ_USER", "plain-user"),
+        ],
+        None,
+    );
+    add(
+        "json_group_field_name",
+        d.clone(),
+        &[("DJ_DATABASE", r#"{"host":"x"}"#)],
+        None,
+    );
 
     // A broken file still selects the .secrets beside it.
     let d = root.join("f8/repo");
@@ -691,6 +710,32 @@ fn gen_env(rng: &mut Rng) -> BTreeMap<String, String> {
         ("DJ_SAFEMODE", &["false"]),
         ("LIMIT", &["20", "many"]),
         ("DJ_JOBS_DEFAULT_PRIORITY", &["7", "300"]),
+        (
+            "DJ_DATABASE",
+            &[
+                r#"{"DJ_HOST":"json-host","DJ_PASS":"json-pw"}"#,
+                r#"{"host":"x"}"#,
+                "{bad",
+                "[1]",
+                "null",
+                r#"{"dj_port":"12","DJ_USE_TLS":"yes"}"#,
+                r#"{"DJ_PORT":"x","DJ_HOST":5}"#,
+                "",
+                r#"{"reconnect": false, "DJ_USER": null}"#,
+            ],
+        ),
+        ("dj_database", &[r#"{"dj_pass":"lower-json-pw"}"#]),
+        ("DJ_DISPLAY", &[r#"{"limit": 5}"#, r#"{"LIMIT": "x"}"#]),
+        ("DJ_JOBS", &[r#"{"default_priority": 300}"#, "{bad"]),
+        ("DJ_PROVENANCE_SOURCE", &[r#"{"a":1}"#, "{bad", "[1]"]),
+        (
+            "_DJ_STORES_PYDANTIC_DISABLED",
+            &[
+                r#"{"main":{"protocol":"file","secret_key":"seed"}}"#,
+                "[1]",
+                "{bad",
+            ],
+        ),
     ];
     for (name, values) in options {
         if rng.chance(9) {
