@@ -212,12 +212,12 @@ fn apply_key(
         }
         return Ok(());
     }
-    if let PyValue::Dict(nested) = value {
-        if has_attribute(state, Model::Config, key) {
-            // `getattr(self, key)` after `hasattr` touches the name again.
-            has_attribute(state, Model::Config, key);
-            return apply_nested(state, path, key, nested);
-        }
+    if let PyValue::Dict(nested) = value
+        && has_attribute(state, Model::Config, key)
+    {
+        // `getattr(self, key)` after `hasattr` touches the name again.
+        has_attribute(state, Model::Config, key);
+        return apply_nested(state, path, key, nested);
     }
     let parts: Vec<&str> = key.split('.').collect();
     match parts.as_slice() {
@@ -295,16 +295,15 @@ fn apply_nested(
     nested: &PyDict,
 ) -> Result<(), LoadFailure> {
     let Some(model) = Model::from_group(key) else {
-        if DEPRECATED_ON_INSTANCE.contains(&key) {
-            if let Some(attr) = nested
+        if DEPRECATED_ON_INSTANCE.contains(&key)
+            && let Some(attr) = nested
                 .iter()
                 .map(|(k, _)| k)
                 .find(|k| DICT_ATTRIBUTES.contains(&k.as_str()))
-            {
-                return Err(LoadFailure(format!(
-                    "'dict' object attribute '{attr}' is read-only"
-                )));
-            }
+        {
+            return Err(LoadFailure(format!(
+                "'dict' object attribute '{attr}' is read-only"
+            )));
         }
         // NOTE: a dict under a scalar setting (`"safemode": {...}`) or a
         // method name is skipped. DataJoint fails the load instead when an
