@@ -174,8 +174,8 @@ fn ignore_config_file(state: &State) -> bool {
     *state.get(Model::Config, "ignore_config_file") == PyValue::Bool(true)
 }
 
-/// `Config.load` and `_update_from_flat_dict`. An error stops the load
-/// with the keys before it applied, as in DataJoint.
+/// Loads `datajoint.json` as `Config.load` and `_update_from_flat_dict`
+/// do. An error stops the load and the keys before it stay applied.
 fn load_file(state: &mut State, path: &Path) -> Result<(), LoadFailure> {
     state.result.files_read.push(path.to_path_buf());
     let bytes = std::fs::read(path).map_err(|e| LoadFailure(os_error(&e, path).message))?;
@@ -328,9 +328,9 @@ fn apply_nested(
     Ok(())
 }
 
-/// Python's `hasattr` on a settings model instance. Touching `model_fields`
-/// or `model_computed_fields` on an instance issues pydantic's
-/// deprecation warning, which DataJoint's caller sees.
+/// Evaluates Python's `hasattr` on a settings model instance. Touching
+/// `model_fields` or `model_computed_fields` on an instance issues
+/// pydantic's deprecation warning, which reaches DataJoint's caller.
 fn has_attribute(state: &mut State, model: Model, name: &str) -> bool {
     if DEPRECATED_ON_INSTANCE.contains(&name) {
         state.result.warnings.push(format!(
@@ -340,7 +340,8 @@ fn has_attribute(state: &mut State, model: Model, name: &str) -> bool {
     model.field(name).is_some() || schema::is_model_attribute(model, name)
 }
 
-/// `setattr` on a settings model for a name `has_attribute` accepted.
+/// Evaluates `setattr` on a settings model for a name that
+/// `has_attribute` accepted.
 fn set_attribute(
     state: &mut State,
     model: Model,
@@ -369,7 +370,7 @@ fn set_attribute(
     Err(LoadFailure(error.to_string()))
 }
 
-/// `setattr` on a settings model with `validate_assignment=True`.
+/// Assigns a field with `validate_assignment=True`, as `setattr` does.
 fn assign(
     state: &mut State,
     model: Model,
@@ -414,8 +415,8 @@ fn line_error(model: Model, name: &str, kind: Kind, value: &PyValue) -> String {
     .to_string()
 }
 
-/// `_apply_stores_env`: a non-empty `DJ_STORES` (exact name) replaces the
-/// whole `stores` dict; its errors abort the import.
+/// Applies `DJ_STORES` as `_apply_stores_env` does: a non-empty value (exact
+/// name) replaces the whole `stores` dict, and its errors abort the import.
 fn apply_dj_stores(state: &mut State) -> Result<(), DjError> {
     let Some(raw) = state.env.get("DJ_STORES").filter(|v| !v.is_empty()) else {
         return Ok(());
@@ -438,7 +439,7 @@ fn apply_dj_stores(state: &mut State) -> Result<(), DjError> {
     Ok(())
 }
 
-/// `Path.read_text().strip()`, recording the open.
+/// Reads a secret as `Path.read_text().strip()` does and records the open.
 fn read_secret(state: &mut State, path: &Path) -> Result<String, DjError> {
     state.result.files_read.push(path.to_path_buf());
     let bytes = std::fs::read(path).map_err(|e| os_error(&e, path))?;

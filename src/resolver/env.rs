@@ -38,7 +38,7 @@ fn validation_error(title: &'static str, errors: Vec<LineError>) -> DjError {
 /// variables of `Config` are decoded first (the first invalid one raises
 /// `SettingsError`), then fields are validated in declaration order. A
 /// group built by its default factory raises its own `ValidationError` at
-/// once; errors of a group given as JSON and of `Config`'s own fields are
+/// once. Errors of a group given as JSON and of `Config`'s own fields are
 /// collected into one `ValidationError` for `Config`.
 pub(super) fn build_from_env(state: &mut State) -> Result<(), DjError> {
     let mut json_fields: Vec<(&'static str, Input)> = Vec::new();
