@@ -35,6 +35,38 @@ fn git_ignores(root: &Path, rel: &str) -> bool {
     }
 }
 
+/// Asks git in one call which of `paths` it ignores, as `git_ignores` does.
+fn git_ignored_set(root: &Path, paths: &[&str]) -> std::collections::HashSet<String> {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .args(["check-ignore", "--no-index", "--stdin"])
+        .current_dir(root)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = paths.join("\n") + "\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "git check-ignore --stdin failed: {:?}",
+        output.status
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 fn kinds(output: &std::process::Output) -> Vec<(String, String)> {
     let report = json_of(output);
     report["problems"]
@@ -308,4 +340,127 @@ fn check_follows_symlinked_secrets() {
         "{found:?}"
     );
     assert_eq!(output.status.code(), Some(1));
+}
+
+/// SplitMix64, so that generated ignore rules are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+#[test]
+fn check_ignore_generated_rules_match_git() {
+    const DIRS: &[&str] = &[
+        "",
+        "a",
+        "b",
+        "a/b",
+        "a/b/c",
+        "b/a",
+        "secrets",
+        "a/secrets",
+        "build",
+    ];
+    const PATTERNS: &[&str] = &[
+        "*.log",
+        "!*.log",
+        "a/",
+        "/a",
+        "b",
+        "!b",
+        "**/c",
+        "a/**/x.txt",
+        "secrets/",
+        "!secrets/keep",
+        "build",
+        "/build/",
+        "*.txt",
+        "!important.txt",
+        "x.*",
+        "c/",
+        "!a/b",
+        "*",
+        "!*/",
+        "[ab].md",
+        "?.md",
+        "\\#hash",
+        "#comment",
+        "",
+        "secrets/*",
+        "!keep",
+        "/*.cfg",
+        "b/**",
+        "**/b/x.txt",
+    ];
+    const NAMES: &[&str] = &[
+        "x.txt",
+        "y.log",
+        "important.txt",
+        "keep",
+        "a.md",
+        "ab.md",
+        "#hash",
+        "x.cfg",
+    ];
+    let mut rng = Rng(0x6967_6e6f_7265);
+    let mut compared = 0;
+    for _ in 0..60 {
+        let repo = TempRepo::new();
+        for _ in 0..1 + rng.next() % 4 {
+            let dir = rng.pick(DIRS);
+            let lines: Vec<&str> = (0..1 + rng.next() % 5)
+                .map(|_| rng.pick(PATTERNS))
+                .collect();
+            let path = if dir.is_empty() {
+                ".gitignore".to_string()
+            } else {
+                format!("{dir}/.gitignore")
+            };
+            repo.write(&path, lines.join("\n") + "\n");
+        }
+        let mut probes: Vec<(String, bool)> = Vec::new();
+        for dir in DIRS.iter().filter(|d| !d.is_empty()) {
+            std::fs::create_dir_all(repo.path().join(dir)).unwrap();
+            probes.push((dir.to_string(), true));
+        }
+        for _ in 0..25 {
+            let dir = rng.pick(DIRS);
+            let name = rng.pick(NAMES);
+            let path = if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            };
+            repo.write(&path, "x\n");
+            probes.push((path, false));
+        }
+        repo.git(&["add", "-f", "--", ":(glob)**/.gitignore"]);
+        repo.git(&["commit", "-q", "--allow-empty", "-m", "rules"]);
+        let tree = Worktree::open(repo.path()).unwrap();
+        let paths: Vec<&str> = probes.iter().map(|(p, _)| p.as_str()).collect();
+        let ignored_by_git = git_ignored_set(repo.path(), &paths);
+        let rules = repo.git(&["ls-files", "*.gitignore"]);
+        for (path, is_dir) in &probes {
+            let ours =
+                tree.ignore_state(Path::new(path), *is_dir) == IgnoreState::IgnoredByRepository;
+            assert_eq!(
+                ours,
+                ignored_by_git.contains(path),
+                "ignore decision for {path} with rules in {rules:?}"
+            );
+            compared += 1;
+        }
+    }
+    println!("ignore decisions agree with git check-ignore on {compared} paths");
 }
