@@ -464,3 +464,20 @@ fn check_ignore_generated_rules_match_git() {
     }
     println!("ignore decisions agree with git check-ignore on {compared} paths");
 }
+
+#[test]
+fn hygiene_problems_become_findings() {
+    let repo = leaky_repo();
+    let problems = tightlip::hygiene::check(repo.path());
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    let findings: Vec<_> = problems.iter().map(|p| p.to_finding()).collect();
+    let ids: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
+    assert!(ids.contains(&"hygiene/secrets-dir-mode"), "{ids:?}");
+    let mode = findings
+        .iter()
+        .find(|f| &*f.rule_id == "hygiene/secrets-dir-mode")
+        .unwrap();
+    assert_eq!(mode.locations[0].path, ".secrets");
+    assert!(mode.secret.is_empty());
+    assert_ne!(findings[0].fingerprint, findings[1].fingerprint);
+}

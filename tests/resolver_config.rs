@@ -82,6 +82,20 @@ fn config_json_names_sources() {
     let files = report["files"].as_array().unwrap();
     assert_eq!(files[0]["git"], "tracked");
     assert_eq!(files[1]["git"], "ignored");
+    assert_eq!(files[1]["used"], true);
+
+    // With DJ_USER set, the secrets file is still read but not used.
+    let env_file = repo.write("user.env", "DJ_USER=env-user\n");
+    let output = config(
+        &repo,
+        &["--format", "json", "--env-file", env_file.to_str().unwrap()],
+    );
+    let report = json_of(&output);
+    assert_eq!(
+        report["files"][1]["path"],
+        canonical(&repo, ".secrets/database.user")
+    );
+    assert_eq!(report["files"][1]["used"], false);
 }
 
 #[test]

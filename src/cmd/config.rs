@@ -424,7 +424,16 @@ fn print_human(
         } else {
             ""
         };
-        println!("  {}  [git: {}]{note}", path.display(), state.as_str());
+        let unused = if is_used(r, path) {
+            ""
+        } else {
+            "  (read, but its value is not used)"
+        };
+        println!(
+            "  {}  [git: {}]{unused}{note}",
+            path.display(),
+            state.as_str()
+        );
     }
 
     println!();
@@ -448,6 +457,18 @@ fn print_human(
             println!("  {}: {}", item.path.display(), item.reason);
         }
     }
+}
+
+/// Returns true when a file DataJoint read supplies at least one resolved
+/// value (or is the loaded `datajoint.json`).
+fn is_used(r: &Resolution, path: &Path) -> bool {
+    if r.config_file.as_deref() == Some(path) {
+        return true;
+    }
+    r.values.iter().any(|(_, v)| match &v.source {
+        Source::SecretsFile { path: source } => source == path,
+        _ => false,
+    })
 }
 
 fn source_json(source: &Source) -> Value {
@@ -488,6 +509,7 @@ fn to_json(
         "files": git_states.iter().map(|(p, s)| json!({
             "path": p.display().to_string(),
             "git": s.as_str(),
+            "used": is_used(r, p),
         })).collect::<Vec<_>>(),
         "error": r.error,
         "warnings": r.warnings,

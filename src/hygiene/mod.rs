@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use bstr::{BString, ByteSlice};
 use serde::Serialize;
 
-use crate::finding::Severity;
+use crate::finding::{Finding, Location, MatchKind, Secret, Severity, fingerprint_of};
 use crate::resolver::{CONFIG_FILENAME, SECRETS_DIRNAME};
 pub use ignore_rules::{IgnoreState, Worktree};
 
@@ -81,6 +81,35 @@ pub struct Problem {
     pub remedy: Option<String>,
     /// The octal permission bits, for mode problems.
     pub mode: Option<String>,
+}
+
+impl Problem {
+    /// Converts the problem into a path finding with rule id
+    /// `hygiene/<kind>`, so that every report format can carry it. The
+    /// finding's secret is empty and its fingerprint covers the kind and
+    /// the path.
+    pub fn to_finding(&self) -> Finding {
+        let rule_id = format!("hygiene/{}", self.kind);
+        let fingerprint = fingerprint_of(&[rule_id.as_bytes(), self.path.as_bytes()]);
+        Finding {
+            rule_id: rule_id.into(),
+            description: self.detail.as_str().into(),
+            severity: self.severity,
+            kind: MatchKind::Path,
+            secret: Secret::new(b"", 0),
+            fingerprint,
+            locations: vec![Location {
+                path: BString::from(self.path.as_str()),
+                line: 0,
+                column: 0,
+                commit: None,
+                blob: None,
+                refs: Vec::new(),
+                in_head: None,
+            }],
+            effective_config: false,
+        }
+    }
 }
 
 /// A change `fix` made.
