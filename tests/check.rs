@@ -179,7 +179,7 @@ fn check_reports_leaky_secrets() {
     let found = kinds(&output);
     let expect = |kind: &str, path: &str| (kind.to_string(), path.to_string());
     assert!(
-        found.contains(&expect("secrets-dir-not-ignored", ".secrets")),
+        found.contains(&expect("secrets-dir-not-ignored", ".gitignore")),
         "{found:?}"
     );
     assert!(
@@ -191,6 +191,21 @@ fn check_reports_leaky_secrets() {
         "{found:?}"
     );
     assert_eq!(found.len(), 3, "{found:?}");
+    let report = json_of(&output);
+    let ignore = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "secrets-dir-not-ignored")
+        .unwrap();
+    assert_eq!(ignore["dir"], ".secrets");
+    let mode = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "secrets-dir-mode")
+        .unwrap();
+    assert_eq!(mode["mode"], "0755");
 }
 
 #[test]
@@ -260,7 +275,7 @@ fn check_local_exclude_is_weaker() {
         kinds(&output),
         vec![(
             "secrets-dir-ignored-locally".to_string(),
-            ".secrets".to_string()
+            ".gitignore".to_string()
         )]
     );
 }

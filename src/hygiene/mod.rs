@@ -81,6 +81,9 @@ pub struct Problem {
     pub remedy: Option<String>,
     /// The octal permission bits, for mode problems.
     pub mode: Option<String>,
+    /// The `.secrets` directory concerned, for ignore problems: their
+    /// `path` is the top-level `.gitignore`, the file that needs the rule.
+    pub dir: Option<String>,
 }
 
 impl Problem {
@@ -131,6 +134,7 @@ pub fn check(path: &Path) -> Vec<Problem> {
             detail: format!("{error:#}"),
             remedy: None,
             mode: None,
+            dir: None,
         }],
     }
 }
@@ -279,6 +283,8 @@ fn secrets_dir_state(tree: &Worktree, dir: &[u8], scan: &TreeScan) -> IgnoreStat
     dir_state.max(content_state)
 }
 
+const GITIGNORE_REMEDY: &str = "add `.secrets/` to the top-level .gitignore and commit it (`tightlip check --fix` adds the line)";
+
 fn check_secrets_dir(
     tree: &Worktree,
     dir: &BString,
@@ -304,19 +310,23 @@ fn check_secrets_dir(
         detail,
         remedy,
         mode: None,
+        dir: None,
+    };
+    let ignore_problem = |kind, severity, detail: String| Problem {
+        path: ".gitignore".into(),
+        dir: Some(dir_text.clone()),
+        ..problem(kind, severity, detail, Some(GITIGNORE_REMEDY.into()))
     };
     match secrets_dir_state(tree, dir, scan) {
-        IgnoreState::NotIgnored => problems.push(problem(
+        IgnoreState::NotIgnored => problems.push(ignore_problem(
             ProblemKind::SecretsDirNotIgnored,
             if read_by_datajoint { Severity::High } else { Severity::Medium },
             format!("{dir_text}/ {role} but no tracked .gitignore ignores it, so `git add` would commit its files"),
-            Some("add `.secrets/` to the top-level .gitignore and commit it (`tightlip check --fix` adds the line)".into()),
         )),
-        IgnoreState::IgnoredLocally => problems.push(problem(
+        IgnoreState::IgnoredLocally => problems.push(ignore_problem(
             ProblemKind::SecretsDirIgnoredLocally,
             Severity::Low,
             format!("{dir_text}/ {role} and is ignored only by an untracked .gitignore, .git/info/exclude or global excludes, which protect this clone only"),
-            Some("add `.secrets/` to the top-level .gitignore and commit it (`tightlip check --fix` adds the line)".into()),
         )),
         IgnoreState::IgnoredByRepository => {}
     }
@@ -338,6 +348,7 @@ fn check_secrets_dir(
             detail: format!("git tracks {text}, so every clone and every commit that holds it carries the secret"),
             remedy: Some(format!("git rm --cached -- '{text}'   (then rotate the secret: history still holds it)")),
             mode: None,
+            dir: None,
         });
     }
 
@@ -382,6 +393,7 @@ fn check_secrets_dir(
                 detail: format!("{text} has mode {mode:04o} (wanted: 0600 or stricter)"),
                 remedy: None,
                 mode: Some(format!("{mode:04o}")),
+                dir: None,
             });
         }
         check_owner(&text, &meta, uid, problems);
@@ -408,6 +420,7 @@ fn check_owner(
                 "chown the file to the user who runs DataJoint: chown {uid} '{path}'"
             )),
             mode: None,
+            dir: None,
         });
     }
 }
@@ -424,6 +437,7 @@ fn check_sensitive_file(tree: &Worktree, file: &BString, problems: &mut Vec<Prob
                 "git rm --cached -- '{text}' and add it to .gitignore (then rotate what it held)"
             )),
             mode: None,
+            dir: None,
         });
         return;
     }
@@ -447,6 +461,7 @@ fn check_sensitive_file(tree: &Worktree, file: &BString, problems: &mut Vec<Prob
         detail,
         remedy: Some("add a pattern for it to a tracked .gitignore".into()),
         mode: None,
+        dir: None,
     });
 }
 
