@@ -261,7 +261,7 @@ fn rel_path(rel: &[u8]) -> PathBuf {
 /// Returns how well git ignores a secrets directory. The directory counts
 /// as ignored when a pattern matches it, or else when every file in it
 /// (other than its own `.gitignore`) and a new `database.password` would
-/// be ignored; the weakest of those decides.
+/// be ignored. The weakest of those decisions is returned.
 fn secrets_dir_state(tree: &Worktree, dir: &[u8], scan: &TreeScan) -> IgnoreState {
     let dir_state = tree.ignore_state(&rel_path(dir), true);
     if dir_state == IgnoreState::IgnoredByRepository {
