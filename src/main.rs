@@ -43,6 +43,27 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             };
             cmd::history::run(global, path, options, limits)
         }
+        Command::Config {
+            dir,
+            env_file,
+            no_env,
+            system_secrets_dir,
+        } => cmd::config::run(
+            global,
+            &cmd::config::ConfigArgs {
+                dir: dir.clone(),
+                env_file: env_file.clone(),
+                no_env: *no_env,
+                system_secrets_dir: system_secrets_dir.clone(),
+            },
+        ),
+        Command::Check { path, fix } => cmd::check::run(
+            global,
+            &cmd::check::CheckArgs {
+                path: path.clone(),
+                fix: *fix,
+            },
+        ),
         Command::Rules { command } => match command {
             RulesCommand::List => cmd::rules::list(global),
             RulesCommand::Check => cmd::rules::check(),
