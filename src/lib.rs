@@ -4,7 +4,9 @@
 //! which committed files would feed a live database password.
 
 pub mod cli;
+pub mod cmd;
 pub mod detect;
 pub mod finding;
+pub mod hook;
 pub mod report;
 pub mod source;

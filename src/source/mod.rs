@@ -1,2 +1,6 @@
 //! Where blobs come from: the working tree, the index, history and push
 //! ranges. Each source turns what it read into a [`crate::finding::Report`].
+
+pub mod added;
+pub mod index;
+pub mod push;

@@ -1,0 +1,229 @@
+//! `tightlip staged`: scan what the next commit would record, and explain
+//! to the person committing what to do when it holds a secret.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use bstr::{BStr, ByteSlice};
+
+use crate::cli::{GlobalArgs, ScanLimits};
+use crate::detect::{Detector, DetectorOptions};
+use crate::finding::{Finding, MatchKind, Report};
+
+/// Runs the scan of staged changes in the repository containing `path`.
+pub fn run(global: &GlobalArgs, path: &Path, limits: &ScanLimits) -> anyhow::Result<u8> {
+    let repo = gix::discover(path)
+        .with_context(|| format!("{} is not inside a git repository", path.display()))?;
+    let detector = Detector::new(DetectorOptions {
+        max_size: limits.max_size,
+    })?;
+    let report = crate::source::index::scan_staged(&repo, &detector)?;
+
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    write_report(&mut out, global, &report, Job::Commit)?;
+    Ok(if report.findings.is_empty() { 0 } else { 1 })
+}
+
+/// What the blocked operation was, which changes the advice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Job {
+    Commit,
+    Push,
+}
+
+/// Writes the report in the format the user chose. The human format is
+/// written for the person whose commit or push was blocked.
+pub fn write_report(
+    out: &mut dyn Write,
+    global: &GlobalArgs,
+    report: &Report,
+    job: Job,
+) -> anyhow::Result<()> {
+    // TODO: route --format json and jsonl through the shared report writer
+    // once it exists; until then every format prints the human text.
+    let result = write_human(out, report, job, global.show_secrets, global.quiet);
+    match result {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("failed to write the report"),
+    }
+}
+
+/// Writes the human blocking message: each finding with `path:line` and a
+/// redacted preview, then what to do about it. Skipped files and warnings
+/// go to stderr unless `quiet` is set.
+pub fn write_human(
+    out: &mut dyn Write,
+    report: &Report,
+    job: Job,
+    show_secrets: bool,
+    quiet: bool,
+) -> io::Result<()> {
+    if !quiet {
+        let mut err = io::stderr().lock();
+        for warning in &report.warnings {
+            writeln!(err, "tightlip: warning: {warning}")?;
+        }
+        for skipped in &report.skipped {
+            writeln!(
+                err,
+                "tightlip: not scanned: {} ({})",
+                display_path(skipped.path.as_bstr()),
+                skipped.reason
+            )?;
+        }
+    }
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+
+    let what = match job {
+        Job::Commit => "this commit",
+        Job::Push => "this push",
+    };
+    let count = report.findings.len();
+    let noun = if count == 1 { "secret" } else { "secrets" };
+    writeln!(out, "tightlip: blocked {what}: it adds {count} {noun}.")?;
+    writeln!(out)?;
+    for finding in &report.findings {
+        write_finding(out, finding, show_secrets)?;
+    }
+    writeln!(out)?;
+    write_advice(out, report, job)
+}
+
+fn write_finding(out: &mut dyn Write, finding: &Finding, show_secrets: bool) -> io::Result<()> {
+    let value = if show_secrets {
+        finding.secret.reveal().to_str_lossy().into_owned()
+    } else {
+        finding.secret.redacted()
+    };
+    writeln!(
+        out,
+        "  {} [{}] {}",
+        finding.severity, finding.rule_id, finding.description
+    )?;
+    for location in &finding.locations {
+        let place = match finding.kind {
+            MatchKind::Path => format!(
+                "{} (the file name itself)",
+                display_path(location.path.as_bstr())
+            ),
+            MatchKind::Content => format!(
+                "{}:{}",
+                display_path(location.path.as_bstr()),
+                location.line
+            ),
+        };
+        match &location.commit {
+            Some(commit) => {
+                let short = &commit.id[..commit.id.len().min(12)];
+                writeln!(out, "    {place} in commit {short}")?;
+            }
+            None => writeln!(out, "    {place}")?,
+        }
+    }
+    if finding.kind == MatchKind::Content {
+        writeln!(out, "    value: {value}")?;
+    }
+    Ok(())
+}
+
+fn write_advice(out: &mut dyn Write, report: &Report, job: Job) -> io::Result<()> {
+    let mut paths: Vec<&BStr> = report
+        .findings
+        .iter()
+        .flat_map(|finding| &finding.locations)
+        .map(|location| location.path.as_bstr())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    let quoted: Vec<String> = paths.iter().map(|path| shell_quote(path)).collect();
+    let quoted = quoted.join(" ");
+
+    writeln!(out, "What to do:")?;
+    writeln!(
+        out,
+        "  1. Take the value out of the file. Keep it in a file under .secrets/ \
+         (listed in .gitignore) or in an environment variable, and read it from there."
+    )?;
+    match job {
+        Job::Commit => {
+            writeln!(out, "  2. Unstage the file, fix it, and stage it again:")?;
+            writeln!(out, "       git restore --staged -- {quoted}")?;
+        }
+        Job::Push => {
+            writeln!(
+                out,
+                "  2. Remove the value from the commits listed above before pushing: \
+                 amend the last commit, or `git rebase -i` for older ones."
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "  3. If this value was ever pushed or shared, rotate it: revoke it where it \
+         was issued and create a new one. Deleting it from git does not make it safe."
+    )?;
+    writeln!(
+        out,
+        "  4. If it is not a secret, mark the line with a comment containing \
+         `tightlip:allow`, then stage it again."
+    )?;
+    Ok(())
+}
+
+/// Returns `path` as text for a terminal: unchanged when it is printable
+/// UTF-8, otherwise quoted with escapes so control characters and invalid
+/// bytes cannot disturb the output.
+pub fn display_path(path: &BStr) -> String {
+    match path.to_str() {
+        Ok(text) if !text.chars().any(char::is_control) => text.to_owned(),
+        _ => format!("{path:?}"),
+    }
+}
+
+/// Quotes `path` for a POSIX shell command line. Paths that are not UTF-8
+/// or contain control characters are shown escaped, so the command may
+/// need editing by hand.
+fn shell_quote(path: &BStr) -> String {
+    let text = display_path(path);
+    let safe = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c));
+    if safe && !text.is_empty() {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quote_plain_path() {
+        assert_eq!(shell_quote(BStr::new("src/main.rs")), "src/main.rs");
+    }
+
+    #[test]
+    fn shell_quote_space_and_quote() {
+        assert_eq!(shell_quote(BStr::new("it's a file")), r"'it'\''s a file'");
+    }
+
+    #[test]
+    fn display_path_escapes_newline() {
+        let shown = display_path(BStr::new("a\nb"));
+        assert!(!shown.contains('\n'), "{shown}");
+    }
+
+    #[test]
+    fn display_path_keeps_unicode() {
+        assert_eq!(
+            display_path(BStr::new("ünïcode näme.txt")),
+            "ünïcode näme.txt"
+        );
+    }
+}
