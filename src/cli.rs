@@ -43,6 +43,8 @@ pub enum Format {
     Human,
     Json,
     Jsonl,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

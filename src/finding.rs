@@ -245,6 +245,8 @@ pub struct Stats {
     pub commits: u64,
     pub refs: u64,
     pub skipped: u64,
+    /// Locations removed because `.tightlipignore` lists their fingerprint.
+    pub ignored: u64,
     pub elapsed_ms: u64,
     /// True when the repository is a shallow clone, so history is cut off.
     pub history_truncated: bool,
@@ -261,32 +263,9 @@ pub struct Report {
     /// refs) that did not stop the scan.
     pub warnings: Vec<String>,
     pub stats: Stats,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_display_is_redacted() {
-        let secret = Secret::new(b"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa", 4);
-        assert_eq!(secret.to_string(), "ghp_… (40 bytes)");
-        assert!(!format!("{secret:?}").contains("4VOh"));
-    }
-
-    #[test]
-    fn secret_prefix_capped_at_half() {
-        let secret = Secret::new(b"abcd", 4);
-        assert_eq!(secret.redacted(), "ab… (4 bytes)");
-    }
-
-    #[test]
-    fn fingerprint_stable() {
-        let a = Secret::new(b"value", 0).fingerprint();
-        let b = Secret::new(b"value", 3).fingerprint();
-        assert_eq!(a, b);
-        assert_eq!(a.len(), 32);
-    }
+    /// Top of the repository or scanned directory, where `.tightlipignore`
+    /// is looked up; `None` when there is no such place.
+    pub root: Option<std::path::PathBuf>,
 }
 
 /// Groups matches of the same secret into findings.
@@ -338,4 +317,30 @@ fn location_order(a: &Location, b: &Location) -> std::cmp::Ordering {
         .then_with(|| a.path.cmp(&b.path))
         .then_with(|| a.line.cmp(&b.line))
         .then_with(|| a.column.cmp(&b.column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_display_is_redacted() {
+        let secret = Secret::new(b"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa", 4);
+        assert_eq!(secret.to_string(), "ghp_… (40 bytes)");
+        assert!(!format!("{secret:?}").contains("4VOh"));
+    }
+
+    #[test]
+    fn secret_prefix_capped_at_half() {
+        let secret = Secret::new(b"abcd", 4);
+        assert_eq!(secret.redacted(), "ab… (4 bytes)");
+    }
+
+    #[test]
+    fn fingerprint_stable() {
+        let a = Secret::new(b"value", 0).fingerprint();
+        let b = Secret::new(b"value", 3).fingerprint();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 32);
+    }
 }

@@ -8,5 +8,7 @@ pub mod cmd;
 pub mod detect;
 pub mod finding;
 pub mod hook;
+pub mod ignore_file;
+pub mod logger;
 pub mod report;
 pub mod source;

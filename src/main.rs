@@ -1,23 +1,49 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tightlip::cli::{Cli, Command};
+
+use tightlip::cli::{Cli, Command, RulesCommand};
+use tightlip::cmd;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Staged { path, limits } => tightlip::cmd::staged::run(&cli.global, path, limits),
-        Command::PrePush { remote, limits, .. } => {
-            tightlip::cmd::pre_push::run(&cli.global, remote.as_deref(), limits)
-        }
-        Command::Hook { command, repo } => tightlip::cmd::hook::run(command, repo),
-        _ => Ok(0),
-    };
-    match result {
+    tightlip::logger::init(cli.global.verbose);
+    match run(&cli) {
         Ok(code) => ExitCode::from(code),
-        Err(err) => {
-            eprintln!("tightlip: error: {err:#}");
-            ExitCode::from(2)
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                // The reader (such as `head`) went away; that is not a failure.
+                return ExitCode::from(cmd::EXIT_CLEAN);
+            }
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(cmd::EXIT_ERROR)
         }
     }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<u8> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Scan { path, limits } => cmd::scan::run(path, limits, global),
+        Command::Staged { path, limits } => cmd::staged::run(global, path, limits),
+        Command::PrePush { remote, limits, .. } => {
+            cmd::pre_push::run(global, remote.as_deref(), limits)
+        }
+        Command::Hook { command, repo } => cmd::hook::run(command, repo),
+        Command::History { .. } => anyhow::bail!("history is not implemented yet"),
+        Command::Rules { command } => match command {
+            RulesCommand::List => anyhow::bail!("rules list is not implemented yet"),
+        },
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -1,6 +1,61 @@
-//! Subcommand implementations. Each `run` returns the exit code: 0 clean,
-//! 1 findings, 2 could not run.
+//! One module per subcommand. Each `run` returns the process exit code:
+//! 0 nothing found, 1 findings, 2 the command could not run.
 
 pub mod hook;
 pub mod pre_push;
+pub mod scan;
 pub mod staged;
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{ColorChoice, GlobalArgs};
+use crate::finding::Report;
+use crate::report::{self, WriteOptions};
+
+/// Exit code when nothing was found.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code when findings were reported.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code when the command could not run.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Whether human output gets ANSI colors: `--color always|never` wins,
+/// then `NO_COLOR` (any non-empty value) or `TERM=dumb` turn colors off,
+/// then colors go on only when stdout is a terminal.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let dumb = std::env::var_os("TERM").is_some_and(|v| v == "dumb");
+            !no_color && !dumb && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Removes findings listed in the root's `.tightlipignore`, writes the
+/// rest to stdout in the global format, and returns the exit code.
+pub fn emit(report: &Report, global: &GlobalArgs) -> anyhow::Result<u8> {
+    let options = WriteOptions {
+        format: global.format,
+        show_secrets: global.show_secrets,
+        color: use_color(global.color),
+        quiet: global.quiet,
+    };
+    let mut report = report.clone();
+    if let Some(root) = &report.root {
+        let ignore = crate::ignore_file::IgnoreList::load(root)?;
+        report.stats.ignored = ignore.apply(&mut report) as u64;
+    }
+    let report = &report;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    report::write(report, &options, &mut out)?;
+    out.flush()?;
+    Ok(if report.findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
+}

@@ -15,7 +15,7 @@ use bstr::BString;
 use gix::ObjectId;
 
 use crate::cli::{GlobalArgs, ScanLimits};
-use crate::cmd::staged::{Job, write_report};
+use crate::cmd::staged::{Job, finish};
 use crate::detect::{Detector, DetectorOptions};
 use crate::source::push::{RefUpdate, parse_updates, scan_push};
 
@@ -42,12 +42,9 @@ pub fn run(global: &GlobalArgs, remote: Option<&str>, limits: &ScanLimits) -> an
     let detector = Detector::new(DetectorOptions {
         max_size: limits.max_size,
     })?;
-    let report = scan_push(&repo, &remote, &updates, &detector)?;
-
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    write_report(&mut out, global, &report, Job::Push)?;
-    Ok(if report.findings.is_empty() { 0 } else { 1 })
+    let mut report = scan_push(&repo, &remote, &updates, &detector)?;
+    report.root = repo.workdir().map(Path::to_path_buf);
+    finish(report, global, Job::Push)
 }
 
 /// Builds the one ref update that the pre-commit framework describes in

@@ -7,9 +7,11 @@ use std::path::Path;
 use anyhow::Context;
 use bstr::{BStr, ByteSlice};
 
-use crate::cli::{GlobalArgs, ScanLimits};
+use crate::cli::{Format, GlobalArgs, ScanLimits};
+use crate::cmd::{EXIT_CLEAN, EXIT_FINDINGS};
 use crate::detect::{Detector, DetectorOptions};
 use crate::finding::{Finding, MatchKind, Report};
+use crate::ignore_file::IgnoreList;
 
 /// Runs the scan of staged changes in the repository containing `path`.
 pub fn run(global: &GlobalArgs, path: &Path, limits: &ScanLimits) -> anyhow::Result<u8> {
@@ -18,12 +20,10 @@ pub fn run(global: &GlobalArgs, path: &Path, limits: &ScanLimits) -> anyhow::Res
     let detector = Detector::new(DetectorOptions {
         max_size: limits.max_size,
     })?;
-    let report = crate::source::index::scan_staged(&repo, &detector)?;
+    let mut report = crate::source::index::scan_staged(&repo, &detector)?;
+    report.root = repo.workdir().map(Path::to_path_buf);
 
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    write_report(&mut out, global, &report, Job::Commit)?;
-    Ok(if report.findings.is_empty() { 0 } else { 1 })
+    finish(report, global, Job::Commit)
 }
 
 /// What the blocked operation was, which changes the advice.
@@ -33,21 +33,27 @@ pub enum Job {
     Push,
 }
 
-/// Writes the report in the format the user chose. The human format is
-/// written for the person whose commit or push was blocked.
-pub fn write_report(
-    out: &mut dyn Write,
-    global: &GlobalArgs,
-    report: &Report,
-    job: Job,
-) -> anyhow::Result<()> {
-    // TODO: route --format json and jsonl through the shared report writer
-    // once it exists; until then every format prints the human text.
-    let result = write_human(out, report, job, global.show_secrets, global.quiet);
-    match result {
-        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("failed to write the report"),
+/// Removes findings that `.tightlipignore` lists, writes the report and
+/// returns the exit code. Machine formats go through the shared report
+/// writer; the human format is the blocking message below, written for the
+/// person whose commit or push was stopped.
+pub fn finish(mut report: Report, global: &GlobalArgs, job: Job) -> anyhow::Result<u8> {
+    if global.format != Format::Human {
+        return crate::cmd::emit(&report, global);
     }
+    if let Some(root) = &report.root {
+        let ignore = IgnoreList::load(root)?;
+        report.stats.ignored = ignore.apply(&mut report) as u64;
+    }
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    write_human(&mut out, &report, job, global.show_secrets, global.quiet)
+        .context("failed to write the report")?;
+    Ok(if report.findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
 }
 
 /// Writes the human blocking message: each finding with `path:line` and a

@@ -4,3 +4,4 @@
 pub mod added;
 pub mod index;
 pub mod push;
+pub mod worktree;
