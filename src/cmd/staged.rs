@@ -23,13 +23,18 @@ pub fn run(global: &GlobalArgs, path: &Path, limits: &ScanLimits) -> anyhow::Res
     let mut report = crate::source::index::scan_staged(&repo, &detector)?;
     report.root = repo.workdir().map(Path::to_path_buf);
 
-    finish(report, global, Job::Commit)
+    let unborn_head = repo.head().is_ok_and(|head| head.is_unborn());
+    finish(report, global, Job::Commit { unborn_head })
 }
 
 /// What the blocked operation was, which changes the advice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Job {
-    Commit,
+    /// A commit; `unborn_head` is set before the first commit, when
+    /// `git restore --staged` cannot work because there is no HEAD.
+    Commit {
+        unborn_head: bool,
+    },
     Push,
 }
 
@@ -85,7 +90,7 @@ pub fn write_human(
     }
 
     let what = match job {
-        Job::Commit => "this commit",
+        Job::Commit { .. } => "this commit",
         Job::Push => "this push",
     };
     let count = report.findings.len();
@@ -155,9 +160,13 @@ fn write_advice(out: &mut dyn Write, report: &Report, job: Job) -> io::Result<()
          (listed in .gitignore) or in an environment variable, and read it from there."
     )?;
     match job {
-        Job::Commit => {
+        Job::Commit { unborn_head } => {
             writeln!(out, "  2. Unstage the file, fix it, and stage it again:")?;
-            writeln!(out, "       git restore --staged -- {quoted}")?;
+            if unborn_head {
+                writeln!(out, "       git rm --cached -q -- {quoted}")?;
+            } else {
+                writeln!(out, "       git restore --staged -- {quoted}")?;
+            }
         }
         Job::Push => {
             writeln!(
