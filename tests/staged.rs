@@ -437,3 +437,182 @@ fn staged_many_files() {
     assert_eq!(report["stats"]["blobs_scanned"], 40_001);
     assert_eq!(content_lines(&report), [("gen/zz.txt".to_string(), 1)]);
 }
+
+/// `(path, blob, previous blob)` of each staged change, sorted by path.
+type ChangeRows = Vec<(String, String, Option<String>)>;
+
+fn rows(changes: &[tightlip::source::index::StagedChange]) -> ChangeRows {
+    let mut rows: ChangeRows = changes
+        .iter()
+        .map(|change| {
+            (
+                change.path.to_string(),
+                change.id.to_string(),
+                change.previous.map(|id| id.to_string()),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Compares the index of `repo` with HEAD both by the cache tree and in
+/// full. Returns whether the cache tree decided, and the changes.
+fn compare_both_ways(repo: &TempRepo) -> (bool, ChangeRows) {
+    use tightlip::source::cache_tree::staged_changes_by_cache_tree;
+    use tightlip::source::index::{read_index, staged_changes_full};
+
+    let git = gix::open(repo.path()).expect("open repository");
+    let index = read_index(&git).expect("read index");
+    let head = git.head().expect("read HEAD");
+    let head_tree = if head.is_unborn() {
+        None
+    } else {
+        Some(git.head_tree_id().expect("HEAD tree").detach())
+    };
+    let (full, full_skipped) = staged_changes_full(&git, &index, head_tree).expect("full");
+    match staged_changes_by_cache_tree(&git, &index, head_tree).expect("cache tree") {
+        Some((fast, fast_skipped)) => {
+            assert_eq!(
+                rows(&fast),
+                rows(&full),
+                "cache tree and full comparison differ"
+            );
+            assert_eq!(fast_skipped.len(), full_skipped.len());
+            (true, rows(&full))
+        }
+        None => (false, rows(&full)),
+    }
+}
+
+/// A committed repository with nested directories, so the cache tree has
+/// several levels.
+fn committed_tree() -> TempRepo {
+    let repo = TempRepo::new();
+    for dir in ["a", "a/b", "c", "c/d/e"] {
+        for file in 0..3 {
+            repo.write(&format!("{dir}/f{file}.txt"), format!("{dir} {file}\n"));
+        }
+    }
+    repo.write("top.txt", "top\n");
+    repo.commit_all("init");
+    repo
+}
+
+#[test]
+fn cache_tree_nothing_staged() {
+    let repo = committed_tree();
+    let (decided, changes) = compare_both_ways(&repo);
+    assert!(decided);
+    assert!(changes.is_empty());
+}
+
+#[test]
+fn cache_tree_modified_nested_file() {
+    let repo = committed_tree();
+    repo.write("c/d/e/f1.txt", "changed\n");
+    repo.git(&["add", "-A"]);
+    let (decided, changes) = compare_both_ways(&repo);
+    assert!(decided);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].0, "c/d/e/f1.txt");
+    assert!(changes[0].2.is_some());
+}
+
+#[test]
+fn cache_tree_added_new_directory() {
+    let repo = committed_tree();
+    repo.write("a/new/deeper/n.txt", "new\n");
+    repo.write("zz.txt", "new\n");
+    repo.git(&["add", "-A"]);
+    let (decided, changes) = compare_both_ways(&repo);
+    assert!(decided);
+    assert_eq!(changes.len(), 2);
+}
+
+#[test]
+fn cache_tree_deletion_only() {
+    let repo = committed_tree();
+    repo.git(&["rm", "-q", "a/b/f0.txt"]);
+    repo.git(&["rm", "-q", "-r", "c/d"]);
+    let (decided, changes) = compare_both_ways(&repo);
+    assert!(decided);
+    assert!(changes.is_empty());
+}
+
+#[test]
+fn cache_tree_exact_rename() {
+    let repo = committed_tree();
+    repo.git(&["mv", "a/b/f2.txt", "c/moved.txt"]);
+    let (decided, changes) = compare_both_ways(&repo);
+    assert!(decided);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].2.as_deref(), Some(changes[0].1.as_str()));
+}
+
+#[test]
+fn cache_tree_similar_rename_falls_back() {
+    let repo = committed_tree();
+    let body: String = (0..20).map(|i| format!("line {i}\n")).collect();
+    repo.write("long.txt", &body);
+    repo.commit_all("long file");
+    repo.git(&["mv", "long.txt", "a/renamed.txt"]);
+    repo.write("a/renamed.txt", format!("{body}one more\n"));
+    repo.git(&["add", "-A"]);
+    let (decided, changes) = compare_both_ways(&repo);
+    assert!(!decided, "a similarity rename needs the full comparison");
+    assert_eq!(changes.len(), 1);
+    assert!(changes[0].2.is_some(), "the rename keeps its source");
+}
+
+#[test]
+fn cache_tree_mode_change() {
+    let repo = committed_tree();
+    repo.git(&["update-index", "--chmod=+x", "a/f0.txt"]);
+    let (decided, changes) = compare_both_ways(&repo);
+    assert!(decided);
+    assert_eq!(changes.len(), 1);
+}
+
+#[test]
+fn cache_tree_intent_to_add() {
+    let repo = committed_tree();
+    repo.write("later.txt", "not yet\n");
+    repo.git(&["add", "-N", "later.txt"]);
+    let (decided, changes) = compare_both_ways(&repo);
+    assert!(decided);
+    assert!(changes.is_empty());
+}
+
+#[test]
+fn cache_tree_file_becomes_directory() {
+    let repo = committed_tree();
+    repo.git(&["rm", "-q", "top.txt"]);
+    repo.write("top.txt/inner.txt", "now a directory\n");
+    repo.git(&["add", "-A"]);
+    let (_, changes) = compare_both_ways(&repo);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].0, "top.txt/inner.txt");
+}
+
+#[test]
+fn cache_tree_unborn_head() {
+    let repo = TempRepo::new();
+    repo.write("a/b.txt", "b\n");
+    repo.write("c.txt", "c\n");
+    repo.git(&["add", "-A"]);
+    let (decided, changes) = compare_both_ways(&repo);
+    assert!(decided);
+    assert_eq!(changes.len(), 2);
+}
+
+#[test]
+fn cache_tree_gitlink_skipped() {
+    let repo = committed_tree();
+    let commit = repo.git(&["rev-parse", "HEAD"]);
+    let cacheinfo = format!("160000,{commit},a/vendor");
+    repo.git(&["update-index", "--add", "--cacheinfo", &cacheinfo]);
+    let (decided, changes) = compare_both_ways(&repo);
+    assert!(decided);
+    assert!(changes.is_empty());
+}

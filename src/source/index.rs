@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use crate::detect::Detector;
 use crate::finding::{Location, Match, Report, SkipReason, Skipped, group_matches};
 use crate::source::added::{BlobOutcome, scan_added};
+use crate::source::cache_tree::staged_changes_by_cache_tree;
 
 /// Staged files above this count are read and scanned in parallel; below
 /// it the thread pool costs more than it saves.
@@ -43,9 +44,7 @@ pub struct StagedChange {
 pub fn staged_changes(
     repo: &gix::Repository,
 ) -> anyhow::Result<(Vec<StagedChange>, Vec<Skipped>, Vec<String>)> {
-    let index = repo
-        .index_or_empty()
-        .with_context(|| format!("failed to read the index of {}", repo.git_dir().display()))?;
+    let index = read_index(repo)?;
 
     let mut warnings = Vec::new();
     let mut last_unmerged: Option<&bstr::BStr> = None;
@@ -63,30 +62,52 @@ pub fn staged_changes(
     }
 
     let head = repo.head().context("failed to read HEAD")?;
-    let tree_id: ObjectId = if head.is_unborn() {
-        ObjectId::empty_tree(repo.object_hash())
+    let head_tree: Option<ObjectId> = if head.is_unborn() {
+        None
     } else {
-        repo.head_tree_id()
-            .context("failed to read the tree of the HEAD commit")?
-            .detach()
+        Some(
+            repo.head_tree_id()
+                .context("failed to read the tree of the HEAD commit")?
+                .detach(),
+        )
     };
+
+    if warnings.is_empty()
+        && let Some((changes, skipped)) = staged_changes_by_cache_tree(repo, &index, head_tree)?
+    {
+        return Ok((changes, skipped, warnings));
+    }
+    log::debug!("comparing the whole index with HEAD");
+    let (changes, skipped) = staged_changes_full(repo, &index, head_tree)?;
+    Ok((changes, skipped, warnings))
+}
+
+/// Compares the whole index with `head_tree` (`None` before the first
+/// commit), detecting renames by content similarity as `git status` does.
+pub fn staged_changes_full(
+    repo: &gix::Repository,
+    index: &gix::index::State,
+    head_tree: Option<ObjectId>,
+) -> anyhow::Result<(Vec<StagedChange>, Vec<Skipped>)> {
+    let tree_id = head_tree.unwrap_or_else(|| ObjectId::empty_tree(repo.object_hash()));
 
     let mut changes = Vec::new();
     let mut skipped = Vec::new();
     // Copies are not tracked: a copied file is a new place that holds its
     // content, so all of it counts as added.
     let renames = TrackRenames::Given(gix::diff::Rewrites::default());
-    repo.tree_index_status(&tree_id, &index, None, renames, |change, _, _| {
-        let (path, mode, id, previous) = match change {
+    repo.tree_index_status(&tree_id, index, None, renames, |change, _, staged| {
+        let (path, position, mode, id, previous) = match change {
             ChangeRef::Deletion { .. } => return Ok(Action::Continue(())),
             ChangeRef::Addition {
                 location,
+                index,
                 entry_mode,
                 id,
-                ..
-            } => (location, entry_mode, id, None),
+            } => (location, index, entry_mode, id, None),
             ChangeRef::Modification {
                 location,
+                index,
                 entry_mode,
                 id,
                 previous_id,
@@ -95,16 +116,31 @@ pub fn staged_changes(
             } => {
                 let previous = (previous_entry_mode != gix::index::entry::Mode::COMMIT)
                     .then(|| previous_id.into_owned());
-                (location, entry_mode, id, previous)
+                (location, index, entry_mode, id, previous)
             }
             ChangeRef::Rewrite {
                 location,
+                index,
                 entry_mode,
                 id,
                 source_id,
                 ..
-            } => (location, entry_mode, id, Some(source_id.into_owned())),
+            } => (
+                location,
+                index,
+                entry_mode,
+                id,
+                Some(source_id.into_owned()),
+            ),
         };
+        // `git add -N` records a path without content; the commit records
+        // nothing for it.
+        if staged.entries()[position]
+            .flags
+            .contains(gix::index::entry::Flags::INTENT_TO_ADD)
+        {
+            return Ok(Action::Continue(()));
+        }
         if mode == gix::index::entry::Mode::COMMIT {
             skipped.push(Skipped {
                 path: path.into_owned(),
@@ -123,7 +159,26 @@ pub fn staged_changes(
     })
     .context("failed to compare the index with HEAD")?;
 
-    Ok((changes, skipped, warnings))
+    Ok((changes, skipped))
+}
+
+/// Reads the index of `repo`, or an empty one when there is no index file
+/// yet. The trailing checksum is not verified, which is what git itself
+/// does outside `git fsck`, and saves hashing the whole file on every
+/// commit.
+pub fn read_index(repo: &gix::Repository) -> anyhow::Result<gix::index::State> {
+    let path = repo.index_path();
+    if !path.exists() {
+        return Ok(gix::index::State::new(repo.object_hash()));
+    }
+    let file = gix::index::File::at(
+        &path,
+        repo.object_hash(),
+        true,
+        gix::index::decode::Options::default(),
+    )
+    .with_context(|| format!("failed to read the index {}", path.display()))?;
+    Ok(file.into())
 }
 
 /// Scans what is staged in `repo` and returns the report of the `staged`

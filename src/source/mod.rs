@@ -2,6 +2,7 @@
 //! ranges. Each source turns what it read into a [`crate::finding::Report`].
 
 pub mod added;
+pub mod cache_tree;
 pub mod index;
 pub mod push;
 pub mod worktree;
