@@ -8,10 +8,11 @@
 //! reading any object. Only the directories along staged paths are read,
 //! which keeps a commit of one file fast in a repository of any size.
 //!
-//! The walk gives up, and the caller falls back to a full comparison with
-//! similarity-based rename detection, whenever its result could differ:
-//! unmerged or sparse entries, a cache tree whose counts do not match the
-//! entries, or additions next to deletions that are not exact renames.
+//! The walk gives up whenever its result could differ from the full
+//! comparison, which detects renames by similarity, and the caller then
+//! runs that instead. This happens for unmerged or sparse entries, for a
+//! cache tree whose counts do not match the entries, and for additions
+//! next to deletions that are not exact renames.
 
 use std::collections::HashMap;
 
@@ -58,7 +59,7 @@ pub fn staged_changes_by_cache_tree(
 struct Walk<'a> {
     repo: &'a gix::Repository,
     index: &'a gix::index::State,
-    /// Index of the next entry to visit; entries are sorted by path, so
+    /// Index of the next entry to visit. Entries are sorted by path, so
     /// each directory covers one contiguous run of them.
     position: usize,
     added: Vec<StagedChange>,
@@ -152,8 +153,8 @@ impl Walk<'_> {
     }
 
     /// Skips the `count` entries of an unchanged directory after checking
-    /// that they are exactly the entries under `prefix`; git documents the
-    /// count as a hint that may be stale.
+    /// that they are exactly the entries under `prefix`. The check is needed
+    /// because gix documents the count as possibly stale.
     fn skip_unchanged(&mut self, prefix: &BStr, count: usize) -> bool {
         let end = self.position + count;
         let len = self.index.entries().len();

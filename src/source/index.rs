@@ -22,8 +22,8 @@ use crate::finding::{Location, Match, Report, SkipReason, Skipped, group_matches
 use crate::source::added::{BlobOutcome, scan_added};
 use crate::source::cache_tree::staged_changes_by_cache_tree;
 
-/// Staged files above this count are read and scanned in parallel; below
-/// it the thread pool costs more than it saves.
+/// Staged files above this count are read and scanned in parallel. Below
+/// it, the thread pool costs more than it saves.
 const PARALLEL_THRESHOLD: usize = 64;
 
 /// One staged file version and the version it replaces.
@@ -93,7 +93,7 @@ pub fn staged_changes_full(
 
     let mut changes = Vec::new();
     let mut skipped = Vec::new();
-    // Copies are not tracked: a copied file is a new place that holds its
+    // Copies are not tracked: a copied file is a new place that contains its
     // content, so all of it counts as added.
     let renames = TrackRenames::Given(gix::diff::Rewrites::default());
     repo.tree_index_status(&tree_id, index, None, renames, |change, _, staged| {

@@ -40,7 +40,7 @@ impl RefUpdate {
     }
 }
 
-/// Parses git's pre-push input. Blank lines are ignored; any other line
+/// Parses git's pre-push input. Blank lines are ignored. Any other line
 /// that is not four space-separated fields with valid object ids of
 /// `hash_kind` is an error naming the line.
 pub fn parse_updates(input: &[u8], hash_kind: gix::hash::Kind) -> anyhow::Result<Vec<RefUpdate>> {
@@ -247,9 +247,9 @@ pub fn scan_push(
         if matches.is_empty() {
             continue;
         }
-        let kept = keep_added(repo, item, matches.clone())?;
+        let on_added_lines = keep_added(repo, item, matches.clone())?;
         let (info, local_ref) = &infos[item.commit];
-        for m in kept {
+        for m in on_added_lines {
             let location = Location {
                 path: item.path.clone(),
                 line: m.line,
