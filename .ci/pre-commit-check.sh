@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Proves that the hooks in .pre-commit-hooks.yaml work under the real
-# pre-commit framework: installs pre-commit from PyPI into a virtualenv,
-# then, in a temporary repository, runs `pre-commit try-repo` on this
-# checkout and checks that a staged key is blocked, a clean change passes,
-# and the pre-push hook blocks a pushed key.
+# pre-commit framework. It installs pre-commit from PyPI into a virtualenv
+# and runs `pre-commit try-repo` on this checkout in a temporary
+# repository. It checks that a staged key is blocked, a clean change
+# passes, the pre-push hook blocks a pushed key and passes a clean range.
 #
 # Environment:
 #   PRE_COMMIT_VERSION  pre-commit version to install (default 4.7.0)

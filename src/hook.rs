@@ -29,7 +29,7 @@ pub enum HookKind {
 impl HookKind {
     pub const ALL: [HookKind; 2] = [HookKind::PreCommit, HookKind::PrePush];
 
-    /// The file name git looks for in the hooks directory.
+    /// Returns the file name git looks for in the hooks directory.
     pub fn file_name(self) -> &'static str {
         match self {
             HookKind::PreCommit => "pre-commit",

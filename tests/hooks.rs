@@ -41,7 +41,7 @@ fn is_executable(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// A directory to use as PATH that holds git and the tools the hook
+/// A directory to use as PATH that contains git and the tools the hook
 /// scripts use, but not tightlip.
 fn dir_without_tightlip() -> tempfile::TempDir {
     let git = PathBuf::from(

@@ -19,8 +19,8 @@ use crate::cmd::staged::{Job, finish};
 use crate::detect::{Detector, DetectorOptions};
 use crate::source::push::{RefUpdate, parse_updates, scan_push};
 
-/// Runs the pre-push scan. `remote` is git's first hook argument; when it
-/// is absent the pre-commit framework's environment variables are used.
+/// Runs the pre-push scan. `remote` is git's first hook argument. When it
+/// is absent, the pre-commit framework's environment variables are used.
 pub fn run(global: &GlobalArgs, remote: Option<&str>, limits: &ScanLimits) -> anyhow::Result<u8> {
     let repo = gix::discover(Path::new("."))
         .context("the current directory is not inside a git repository")?;

@@ -1,5 +1,5 @@
 //! `tightlip staged`: scan what the next commit would record, and explain
-//! to the person committing what to do when it holds a secret.
+//! to the person committing what to do when it contains a secret.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -27,7 +27,7 @@ pub fn run(global: &GlobalArgs, path: &Path, limits: &ScanLimits) -> anyhow::Res
     finish(report, global, Job::Commit { unborn_head })
 }
 
-/// What the blocked operation was, which changes the advice.
+/// The operation a report blocks, which decides the advice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Job {
     /// A commit; `unborn_head` is set before the first commit, when
@@ -40,7 +40,7 @@ pub enum Job {
 
 /// Removes findings that `.tightlipignore` lists, writes the report and
 /// returns the exit code. Machine formats go through the shared report
-/// writer; the human format is the blocking message below, written for the
+/// writer. The human format is the blocking message below, written for the
 /// person whose commit or push was stopped.
 pub fn finish(mut report: Report, global: &GlobalArgs, job: Job) -> anyhow::Result<u8> {
     if global.format != Format::Human {
