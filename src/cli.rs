@@ -132,6 +132,9 @@ pub enum Command {
 pub enum RulesCommand {
     /// Print every rule with its id, severity and description.
     List,
+    /// Check the built-in rules: unique ids, a secret capture group,
+    /// examples that match and negative examples that do not.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]

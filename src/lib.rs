@@ -11,4 +11,5 @@ pub mod hook;
 pub mod ignore_file;
 pub mod logger;
 pub mod report;
+pub mod rules;
 pub mod source;

@@ -35,7 +35,8 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Command::Hook { command, repo } => cmd::hook::run(command, repo),
         Command::History { .. } => anyhow::bail!("history is not implemented yet"),
         Command::Rules { command } => match command {
-            RulesCommand::List => anyhow::bail!("rules list is not implemented yet"),
+            RulesCommand::List => cmd::rules::list(global),
+            RulesCommand::Check => cmd::rules::check(),
         },
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod hook;
 pub mod pre_push;
+pub mod rules;
 pub mod scan;
 pub mod staged;
 

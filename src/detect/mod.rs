@@ -1,8 +1,29 @@
 //! The detector: runs the rules over one blob's bytes and returns matches.
+//!
+//! Building a [`Detector`] parses nothing but the rule list and builds one
+//! keyword automaton; each rule's regex and path matcher compile the first
+//! time a blob needs them. A scan runs the automaton over the text once and
+//! each triggered rule's regex only on a window around its keyword hits.
+
+mod compiled;
+mod engine;
+mod filters;
+mod paths;
+mod text;
+
+use std::sync::Arc;
 
 use bstr::BStr;
+use memchr::memmem;
 
-use crate::finding::{Match, SkipReason};
+use crate::finding::{Match, MatchKind, Secret, SkipReason};
+use crate::rules::{Rule, RuleKind};
+
+use compiled::CompiledRule;
+use engine::{Candidate, Prefilter, TextScan};
+use text::{Decoded, LineCounter};
+
+pub(crate) use compiled::compile_pattern;
 
 /// Default size limit for one file or blob, in bytes.
 pub const DEFAULT_MAX_SIZE: u64 = 5 * 1024 * 1024;
@@ -33,27 +54,170 @@ pub enum BlobScan {
 /// Compiled rules, shared read-only across threads.
 pub struct Detector {
     options: DetectorOptions,
+    rules: Vec<CompiledRule>,
+    path_rules: Vec<usize>,
+    prefilter: Prefilter,
 }
+
+/// Lines longer than this are not JSON-unescaped, to bound the work on
+/// minified files.
+const MAX_UNESCAPE_LINE: usize = 1 << 20;
+
+/// Inline comments that suppress the match starting on their line.
+const ALLOW_MARKERS: [&[u8]; 2] = [b"tightlip:allow", b"gitleaks:allow"];
 
 impl Detector {
     /// Builds a detector from the built-in rules.
     pub fn new(options: DetectorOptions) -> anyhow::Result<Detector> {
-        Ok(Detector { options })
+        Detector::with_rules(crate::rules::builtin().to_vec(), options)
+    }
+
+    /// Builds a detector from `rules`.
+    pub fn with_rules(rules: Vec<Rule>, options: DetectorOptions) -> anyhow::Result<Detector> {
+        let rules: Vec<CompiledRule> = rules.into_iter().map(CompiledRule::new).collect();
+        let path_rules = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| rule.rule.kind == RuleKind::Path)
+            .map(|(index, _)| index)
+            .collect();
+        let prefilter = Prefilter::build(&rules)?;
+        Ok(Detector {
+            options,
+            rules,
+            path_rules,
+            prefilter,
+        })
     }
 
     pub fn options(&self) -> &DetectorOptions {
         &self.options
     }
 
+    /// Compiles every pattern and path condition now; returns the rule id
+    /// and error of each one that fails.
+    pub fn compile_all(&self) -> Vec<(String, String)> {
+        let mut errors = Vec::new();
+        for rule in &self.rules {
+            if rule.rule.kind == RuleKind::Content
+                && let Err(error) = rule.pattern()
+            {
+                errors.push((rule.rule.id.clone(), error.to_string()));
+            }
+            if let Err(error) = rule.path_filter() {
+                errors.push((rule.rule.id.clone(), error.to_string()));
+            }
+        }
+        errors
+    }
+
     /// Scans one blob. `path` is repository-relative and may be any bytes.
+    ///
+    /// Path rules fire even when the content is too large or binary (a
+    /// committed `.p12` is binary); the blob then counts as scanned.
     pub fn scan(&self, path: &BStr, data: &[u8]) -> BlobScan {
-        let _ = path;
+        let path_matches = self.match_paths(path, data);
         if data.len() as u64 > self.options.max_size {
+            // NOTE: a path match hides the size skip for that blob.
+            if !path_matches.is_empty() {
+                return BlobScan::Scanned(path_matches);
+            }
             return BlobScan::Skipped(SkipReason::TooLarge {
                 size: data.len() as u64,
                 limit: self.options.max_size,
             });
         }
-        BlobScan::Scanned(Vec::new())
+        let mut matches = match text::decode(data) {
+            Decoded::Binary if path_matches.is_empty() => {
+                return BlobScan::Skipped(SkipReason::Binary);
+            }
+            Decoded::Binary => Vec::new(),
+            Decoded::Bytes(text) => self.content_matches(path, text, |offset, _| offset),
+            Decoded::Utf16 { text, prefix_len } => {
+                self.content_matches(path, &text, |offset, decoded| {
+                    prefix_len + 2 * text::utf16_units(&decoded[..offset])
+                })
+            }
+        };
+        matches.extend(path_matches);
+        BlobScan::Scanned(matches)
     }
+
+    /// Finds content matches in `text`. `stored_offset` maps an offset in
+    /// `text` to the blob as stored.
+    fn content_matches(
+        &self,
+        path: &BStr,
+        text: &[u8],
+        stored_offset: impl Fn(usize, &[u8]) -> usize,
+    ) -> Vec<Match> {
+        let mut scan = TextScan::new(&self.rules, &self.prefilter, path, text);
+        scan.scan_view(text, &|offset| offset);
+        scan_escaped_lines(&mut scan, text);
+        let candidates = engine::dedup(std::mem::take(&mut scan.candidates), &self.rules);
+
+        let mut lines = LineCounter::new(text);
+        let mut matches = Vec::with_capacity(candidates.len());
+        for candidate in candidates {
+            if has_allow_marker(text, candidate.start) {
+                continue;
+            }
+            let (line, column) = lines.position(candidate.start);
+            let offset = stored_offset(candidate.start, text);
+            matches.push(self.content_match(candidate, line, column, offset));
+        }
+        matches
+    }
+
+    fn content_match(&self, candidate: Candidate, line: u32, column: u32, offset: usize) -> Match {
+        let rule = &self.rules[candidate.rule];
+        let secret = Secret::new(&candidate.secret, rule.rule.public_prefix);
+        Match {
+            rule_id: Arc::clone(&rule.id),
+            description: Arc::clone(&rule.description),
+            severity: candidate.severity,
+            kind: MatchKind::Content,
+            line,
+            column,
+            offset,
+            fingerprint: secret.fingerprint(),
+            secret,
+        }
+    }
+}
+
+/// Scans every line that holds JSON string escapes (`\"` or `\\`) once
+/// more with one level of escapes resolved: a notebook cell or a JSON
+/// document stored inside a JSON string. Matches keep the line of the
+/// original text.
+fn scan_escaped_lines(scan: &mut TextScan<'_>, text: &[u8]) {
+    let mut next_line = 0;
+    let mut escapes: Vec<usize> = memmem::find_iter(text, br#"\""#)
+        .chain(memmem::find_iter(text, br"\\"))
+        .collect();
+    escapes.sort_unstable();
+    for escape in escapes {
+        if escape < next_line {
+            continue;
+        }
+        let start = text::line_start(text, escape, usize::MAX);
+        let end = text::line_end(text, escape, usize::MAX);
+        next_line = end + 1;
+        if end - start > MAX_UNESCAPE_LINE {
+            log::debug!("line at byte {start} is too long to unescape");
+            continue;
+        }
+        let unescaped = text::unescape_json(&text[start..end], start);
+        scan.scan_view(&unescaped.text, &|offset| unescaped.map(offset));
+    }
+}
+
+/// Whether the line holding `offset` carries an inline allow comment.
+fn has_allow_marker(text: &[u8], offset: usize) -> bool {
+    let start = text::line_start(text, offset, usize::MAX);
+    let end = text::line_end(text, offset, usize::MAX);
+    let line = &text[start..end];
+    ALLOW_MARKERS
+        .iter()
+        .any(|marker| memmem::find(line, marker).is_some())
 }

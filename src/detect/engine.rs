@@ -1,0 +1,427 @@
+//! The matching loop: one keyword prefilter pass over a text, then each
+//! rule's regex on a bounded window around its keyword hits.
+
+use std::cell::OnceCell;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::bytes::{Captures, Regex, RegexBuilder};
+
+use super::compiled::{CompiledRule, Pattern};
+use super::filters;
+use super::text::{line_end, line_start};
+use crate::finding::Severity;
+use crate::rules::{Filter, Normalize, SeverityAdjust};
+
+/// How far a single-line rule's window reaches back from a keyword hit and
+/// ahead of it, in bytes; lines shorter than that are taken whole.
+const LINE_BACK: usize = 512;
+const LINE_AHEAD: usize = 2048;
+/// How far a multi-line rule's window reaches ahead of a keyword hit. A
+/// PEM or PGP private key block is well under this.
+const MULTILINE_AHEAD: usize = 64 * 1024;
+
+/// The keyword automaton and, per keyword, the rules it triggers.
+pub(crate) struct Prefilter {
+    automaton: AhoCorasick,
+    rules_by_keyword: Vec<Vec<usize>>,
+}
+
+impl Prefilter {
+    /// Builds one ASCII case-insensitive automaton over the keywords of all
+    /// content rules.
+    pub(crate) fn build(rules: &[CompiledRule]) -> anyhow::Result<Prefilter> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut rules_by_keyword: Vec<Vec<usize>> = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            for keyword in &rule.rule.keywords {
+                let keyword = keyword.to_ascii_lowercase();
+                match keywords.iter().position(|known| *known == keyword) {
+                    Some(existing) => rules_by_keyword[existing].push(index),
+                    None => {
+                        keywords.push(keyword);
+                        rules_by_keyword.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)?;
+        Ok(Prefilter {
+            automaton,
+            rules_by_keyword,
+        })
+    }
+}
+
+/// A match in the coordinates of the base text, before deduplication.
+pub(crate) struct Candidate {
+    pub(crate) rule: usize,
+    /// Secret byte range in the base text.
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) severity: Severity,
+    pub(crate) secret: Vec<u8>,
+}
+
+/// Per-rule progress through one view.
+#[derive(Clone, Copy, Default)]
+struct RuleProgress {
+    /// Keyword hits before this offset are already covered.
+    scanned_end: usize,
+}
+
+/// DataJoint connection settings of the file being scanned, for severity.
+struct DatajointContext {
+    host: Option<Vec<u8>>,
+    user: Option<Vec<u8>>,
+}
+
+/// Scans one blob's text and the views derived from it.
+pub(crate) struct TextScan<'a> {
+    pub(crate) rules: &'a [CompiledRule],
+    pub(crate) prefilter: &'a Prefilter,
+    pub(crate) path: &'a [u8],
+    /// The text every candidate offset refers to.
+    pub(crate) base: &'a [u8],
+    path_allowed: Vec<Option<bool>>,
+    datajoint: OnceCell<DatajointContext>,
+    pub(crate) candidates: Vec<Candidate>,
+}
+
+impl<'a> TextScan<'a> {
+    pub(crate) fn new(
+        rules: &'a [CompiledRule],
+        prefilter: &'a Prefilter,
+        path: &'a [u8],
+        base: &'a [u8],
+    ) -> TextScan<'a> {
+        TextScan {
+            rules,
+            prefilter,
+            path,
+            base,
+            path_allowed: vec![None; rules.len()],
+            datajoint: OnceCell::new(),
+            candidates: Vec::new(),
+        }
+    }
+
+    /// Runs every rule over `view`; `map` turns a view offset into a base
+    /// text offset (the identity for the base text itself).
+    pub(crate) fn scan_view(&mut self, view: &[u8], map: &dyn Fn(usize) -> usize) {
+        let mut progress = vec![RuleProgress::default(); self.rules.len()];
+        let prefilter = self.prefilter;
+        for hit in prefilter.automaton.find_overlapping_iter(view) {
+            for &index in &prefilter.rules_by_keyword[hit.pattern().as_usize()] {
+                if hit.start() < progress[index].scanned_end {
+                    continue;
+                }
+                if !self.allows_path(index) {
+                    progress[index].scanned_end = usize::MAX;
+                    continue;
+                }
+                progress[index].scanned_end =
+                    self.run_rule(index, view, hit.start(), hit.end(), map);
+            }
+        }
+    }
+
+    fn allows_path(&mut self, index: usize) -> bool {
+        let rules = self.rules;
+        let path = self.path;
+        *self.path_allowed[index].get_or_insert_with(|| rules[index].allows_path(path))
+    }
+
+    /// Runs one rule on the window around a keyword hit; returns the offset
+    /// up to which later hits need no new run.
+    fn run_rule(
+        &mut self,
+        index: usize,
+        view: &[u8],
+        hit_start: usize,
+        hit_end: usize,
+        map: &dyn Fn(usize) -> usize,
+    ) -> usize {
+        let rule = &self.rules[index];
+        let Ok(pattern) = rule.pattern() else {
+            return usize::MAX;
+        };
+        let window_start = line_start(view, hit_start, LINE_BACK);
+        let (window_end, cut) = if rule.rule.multiline {
+            let end = hit_end.saturating_add(MULTILINE_AHEAD).min(view.len());
+            (end, end < view.len())
+        } else {
+            let end = line_end(view, hit_end, LINE_AHEAD);
+            (end, end < view.len() && view[end] != b'\n')
+        };
+        let window = &view[window_start..window_end];
+        if !rule.line_contains.is_empty() {
+            let lower = window.to_ascii_lowercase();
+            let found = rule
+                .line_contains
+                .iter()
+                .any(|literal| memchr::memmem::find(&lower, literal).is_some());
+            if !found {
+                return window_end;
+            }
+        }
+        let mut last_end = hit_end;
+        for captures in pattern.regex.captures_iter(window) {
+            let Some((group, secret)) = pattern
+                .secret_groups
+                .iter()
+                .find_map(|&group| captures.get(group).map(|m| (group, m)))
+            else {
+                continue;
+            };
+            if cut && secret.end() == window.len() {
+                // The value may go on past the window; a later window
+                // starting nearer to it sees it whole.
+                continue;
+            }
+            last_end = last_end.max(window_start + secret.end());
+            let bare = pattern.bare_groups.contains(&group);
+            let mut value = secret.as_bytes();
+            if bare && value.ends_with(b"}") && !value.contains(&b'{') {
+                value = &value[..value.len() - 1];
+            }
+            if !self.accepts(index, pattern, &captures, value, bare) {
+                continue;
+            }
+            let severity = self.severity(index, pattern, &captures, value);
+            let secret_bytes = match rule.rule.normalize {
+                Some(Normalize::PemBody) => pem_body(value),
+                None => value.to_vec(),
+            };
+            let start = window_start + secret.start();
+            let end = start + value.len();
+            self.candidates.push(Candidate {
+                rule: index,
+                start: map(start),
+                end: map(end - 1) + 1,
+                severity,
+                secret: secret_bytes,
+            });
+        }
+        if rule.rule.multiline {
+            last_end
+        } else {
+            window_end
+        }
+    }
+
+    /// Applies length, entropy and decoy filters to one matched value.
+    fn accepts(
+        &self,
+        index: usize,
+        pattern: &Pattern,
+        captures: &Captures<'_>,
+        value: &[u8],
+        bare: bool,
+    ) -> bool {
+        let rule = &self.rules[index].rule;
+        if value.is_empty() {
+            return false;
+        }
+        if rule.min_length.is_some_and(|min| value.len() < min) {
+            return false;
+        }
+        if rule
+            .min_entropy
+            .is_some_and(|min| filters::shannon_entropy(value) < min)
+        {
+            return false;
+        }
+        let unprefixed = &value[rule.public_prefix.min(value.len())..];
+        let name = pattern
+            .name_group
+            .and_then(|group| captures.get(group))
+            .map(|m| m.as_bytes());
+        rule.filters.iter().all(|filter| match filter {
+            Filter::References => !filters::is_reference(value),
+            Filter::Placeholders => !filters::is_placeholder(unprefixed),
+            Filter::VendorExamples => !filters::is_vendor_example(value),
+            Filter::GenericAssignment => {
+                name.is_some_and(filters::is_secret_name)
+                    && filters::is_generic_value(value, !bare, self.path)
+            }
+            Filter::GenericArgument => {
+                name.is_some_and(filters::is_secret_setter)
+                    && filters::is_generic_value(value, true, self.path)
+            }
+        })
+    }
+
+    /// Returns the rule's severity, lowered one level per reason that the
+    /// value is less dangerous (loopback host, password equal to the user).
+    fn severity(
+        &self,
+        index: usize,
+        pattern: &Pattern,
+        captures: &Captures<'_>,
+        value: &[u8],
+    ) -> Severity {
+        let rule = &self.rules[index].rule;
+        let (host, user) = match rule.severity_adjust {
+            None => return rule.severity,
+            Some(SeverityAdjust::UrlHost) => {
+                let group = |g: Option<usize>| {
+                    g.and_then(|g| captures.get(g))
+                        .map(|m| m.as_bytes().to_vec())
+                };
+                (group(pattern.host_group), group(pattern.user_group))
+            }
+            Some(SeverityAdjust::DatajointConfig) => {
+                let context = self.datajoint.get_or_init(|| datajoint_context(self.base));
+                (context.host.clone(), context.user.clone())
+            }
+        };
+        let mut severity = rule.severity;
+        if host.is_some_and(|host| filters::is_loopback_host(&host)) {
+            severity = lowered(severity);
+        }
+        if user.is_some_and(|user| user == value) {
+            severity = lowered(severity);
+        }
+        severity
+    }
+}
+
+fn lowered(severity: Severity) -> Severity {
+    match severity {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        Severity::Medium => Severity::Low,
+        Severity::Low | Severity::Info => Severity::Info,
+    }
+}
+
+/// Finds `database.host` and `database.user` in a DataJoint JSON config,
+/// flat or nested.
+fn datajoint_context(text: &[u8]) -> DatajointContext {
+    fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+        cell.get_or_init(|| {
+            RegexBuilder::new(pattern)
+                .unicode(false)
+                .build()
+                .expect("DataJoint context pattern is valid")
+        })
+    }
+    static HOST: OnceLock<Regex> = OnceLock::new();
+    static USER: OnceLock<Regex> = OnceLock::new();
+    let host = regex(
+        &HOST,
+        r#"(?i)"(?:database\.)?host"[ \t\r\n]*:[ \t\r\n]*"([^"\r\n]*)""#,
+    );
+    let user = regex(
+        &USER,
+        r#"(?i)"(?:database\.)?user"[ \t\r\n]*:[ \t\r\n]*"([^"\r\n]*)""#,
+    );
+    let value = |regex: &Regex| {
+        regex
+            .captures(text)
+            .and_then(|captures| captures.get(1))
+            .map(|m| m.as_bytes().to_vec())
+    };
+    DatajointContext {
+        host: value(host),
+        user: value(user),
+    }
+}
+
+/// Keeps the base64 body of a PEM-style block: the lines between the
+/// BEGIN and END markers, without escapes, quotes or line breaks.
+fn pem_body(block: &[u8]) -> Vec<u8> {
+    let body_start = block
+        .windows(5)
+        .enumerate()
+        .filter(|(_, five)| *five == b"-----")
+        .nth(1)
+        .map_or(0, |(i, _)| i + 5);
+    let body_end = memchr::memmem::rfind(block, b"-----END").unwrap_or(block.len());
+    let body = &block[body_start.min(body_end)..body_end];
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        let byte = body[i];
+        if byte == b'\\' {
+            // Skip an escaped line break such as `\n` or `\\r`.
+            i += 1;
+            while i < body.len() && body[i] == b'\\' {
+                i += 1;
+            }
+            if i < body.len() && matches!(body[i], b'n' | b'r') {
+                i += 1;
+            }
+            continue;
+        }
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'=') {
+            out.push(byte);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Keeps one match per value: among candidates whose secret ranges
+/// overlap, the most specific rule wins, then the longer secret.
+pub(crate) fn dedup(mut candidates: Vec<Candidate>, rules: &[CompiledRule]) -> Vec<Candidate> {
+    candidates.sort_by_key(|c| (c.start, std::cmp::Reverse(c.end)));
+    let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    let mut cluster: Vec<Candidate> = Vec::new();
+    let mut cluster_end = 0;
+    for candidate in candidates {
+        if !cluster.is_empty() && candidate.start >= cluster_end {
+            resolve_cluster(&mut cluster, rules, &mut kept);
+        }
+        cluster_end = if cluster.is_empty() {
+            candidate.end
+        } else {
+            cluster_end.max(candidate.end)
+        };
+        cluster.push(candidate);
+    }
+    resolve_cluster(&mut cluster, rules, &mut kept);
+    kept.sort_by_key(|c| c.start);
+    kept
+}
+
+fn resolve_cluster(
+    cluster: &mut Vec<Candidate>,
+    rules: &[CompiledRule],
+    kept: &mut Vec<Candidate>,
+) {
+    cluster.sort_by_key(|c| {
+        (
+            std::cmp::Reverse(rules[c.rule].rule.specificity),
+            std::cmp::Reverse(c.end - c.start),
+            c.start,
+        )
+    });
+    let first_kept = kept.len();
+    for candidate in cluster.drain(..) {
+        let overlaps = kept[first_kept..]
+            .iter()
+            .any(|other| candidate.start < other.end && other.start < candidate.end);
+        if !overlaps {
+            kept.push(candidate);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_body_ignores_escapes() {
+        let plain = pem_body(b"-----BEGIN PRIVATE KEY-----\nAbCd+/==\n-----END PRIVATE KEY-----");
+        let escaped =
+            pem_body(br"-----BEGIN PRIVATE KEY-----\nAbCd+/==\n-----END PRIVATE KEY-----");
+        assert_eq!(plain, b"AbCd+/==");
+        assert_eq!(escaped, plain);
+    }
+}

@@ -1,0 +1,547 @@
+//! Checks that tell literal secrets from references, placeholders and other
+//! decoys, and the value gate of the generic assignment rules.
+
+use bstr::ByteSlice;
+
+/// Shannon entropy of `bytes`, in bits per byte.
+pub(crate) fn shannon_entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &byte in bytes {
+        counts[byte as usize] += 1;
+    }
+    let len = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&count| count > 0)
+        .map(|&count| {
+            let p = f64::from(count) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Words that mark a name (or a braced reference) as naming a credential.
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passphrase",
+    "passcode",
+    "secret",
+    "token",
+    "key",
+    "apikey",
+    "credential",
+    "credentials",
+];
+
+/// Whether `value` refers to a value kept elsewhere instead of being one:
+/// shell and CI variables, templates, format placeholders and environment
+/// lookups.
+pub(crate) fn is_reference(value: &[u8]) -> bool {
+    let value = value.trim();
+    if value.starts_with(b"$") || value.find(b"${").is_some() {
+        return true;
+    }
+    if value.find(b"{{").is_some() || value.starts_with(b"#{") {
+        return true;
+    }
+    if value.find(b"%(").is_some() && value.find(b")s").is_some() {
+        return true;
+    }
+    if value.len() > 2 && value.starts_with(b"%") && value.ends_with(b"%") {
+        return true;
+    }
+    if let Some(inner) = value
+        .strip_prefix(b"{")
+        .and_then(|rest| rest.strip_suffix(b"}"))
+        && is_braced_reference(inner)
+    {
+        return true;
+    }
+    const LOOKUPS: &[&[u8]] = &[
+        b"os.environ",
+        b"getenv",
+        b"process.env",
+        b"ENV[",
+        b"ENV.fetch",
+        b"env(",
+        b"Env(",
+        b"environ[",
+        b"secrets.",
+        b"!Ref",
+        b"!Sub",
+        b"vault:",
+    ];
+    LOOKUPS.iter().any(|lookup| value.find(lookup).is_some())
+}
+
+/// `{DB_PASS}`, `{0}`, `{}` and `{password}` are placeholders; `{word9learn}`
+/// is a value that happens to sit in braces.
+fn is_braced_reference(inner: &[u8]) -> bool {
+    let identifier = inner
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+    if !identifier {
+        return false;
+    }
+    let upper_case = !inner.iter().any(u8::is_ascii_lowercase);
+    if upper_case {
+        return true;
+    }
+    let lower = inner.to_ascii_lowercase();
+    const NAME_WORDS: &[&str] = &["user", "host", "name", "env", "db", "database", "url"];
+    SECRET_WORDS
+        .iter()
+        .chain(NAME_WORDS)
+        .any(|word| lower.find(word.as_bytes()).is_some())
+}
+
+/// Whether `value` is empty, null-like, a mask or a fill-in placeholder
+/// such as `<your-password>`, `your_api_key` or `changeme`.
+pub(crate) fn is_placeholder(value: &[u8]) -> bool {
+    let value = value.trim();
+    if value.is_empty() {
+        return true;
+    }
+    let lower = value.to_ascii_lowercase();
+    const NULLS: &[&str] = &[
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "true",
+        "false",
+        "empty",
+        "''",
+        "\"\"",
+    ];
+    if NULLS.iter().any(|word| lower == word.as_bytes()) {
+        return true;
+    }
+    if SECRET_WORDS.iter().any(|word| lower == word.as_bytes()) {
+        return true;
+    }
+    let wrapped =
+        |open: u8, close: u8| value.first() == Some(&open) && value.last() == Some(&close);
+    if value.len() > 2 && (wrapped(b'<', b'>') || wrapped(b'[', b']')) {
+        return true;
+    }
+    const MARKERS: &[&str] = &[
+        "your_",
+        "your-",
+        "your ",
+        "yourpass",
+        "yourkey",
+        "yoursecret",
+        "yourtoken",
+        "changeme",
+        "change_me",
+        "change-me",
+        "replace_me",
+        "replace-me",
+        "replaceme",
+        "placeholder",
+        "redacted",
+        "example",
+        "dummy",
+        "fake",
+        "xxxx",
+        "****",
+        "....",
+        "\u{2026}",
+    ];
+    if MARKERS
+        .iter()
+        .any(|marker| lower.find(marker.as_bytes()).is_some())
+    {
+        return true;
+    }
+    let first = value[0];
+    value.iter().all(|&b| b == first)
+}
+
+/// Whether `value` is one of the example credentials that vendors publish
+/// in their documentation, such as AWS's `AKIAIOSFODNN7EXAMPLE`.
+pub(crate) fn is_vendor_example(value: &[u8]) -> bool {
+    value.ends_with(b"EXAMPLE") || value.find(b"EXAMPLEKEY").is_some()
+}
+
+/// Qualifiers after a secret word that keep the name a secret's name:
+/// `DB_PASSWORD_PROD`, `api_key_v2`, `SECRET_KEY_BASE`.
+const TRAILING_QUALIFIERS: &[&str] = &[
+    "prod",
+    "production",
+    "dev",
+    "development",
+    "staging",
+    "stage",
+    "test",
+    "live",
+    "value",
+    "string",
+    "str",
+    "base",
+    "b64",
+    "base64",
+    "hex",
+    "raw",
+    "env",
+    "old",
+    "new",
+    "main",
+];
+
+/// Words before `key` that name a non-secret key.
+const NON_SECRET_KEY_QUALIFIERS: &[&str] = &[
+    "public",
+    "primary",
+    "foreign",
+    "sort",
+    "partition",
+    "row",
+    "cache",
+    "group",
+    "index",
+    "dict",
+    "map",
+    "lookup",
+    "unique",
+    "hash",
+    "hotkey",
+    "shortcut",
+    "keyboard",
+    "translation",
+    "i18n",
+    "message",
+    "label",
+    "object",
+    "idempotency",
+    "routing",
+    "composite",
+    "natural",
+    "surrogate",
+    "pub",
+    "next",
+    "prev",
+    "last",
+    "first",
+    "sorting",
+    "join",
+];
+
+/// Splits an identifier into lower-case words at `_`, `-`, `.`, `/` and
+/// camel-case boundaries, dropping trailing digits of each word.
+fn name_words(name: &[u8]) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for &byte in name {
+        let ch = byte as char;
+        if !ch.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if ch.is_ascii_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        current.push(ch.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    for word in &mut words {
+        let trimmed = word.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        word.truncate(trimmed);
+    }
+    words.retain(|word| !word.is_empty());
+    words
+}
+
+fn is_secret_word(word: &str) -> bool {
+    let singular = word.strip_suffix('s').unwrap_or(word);
+    SECRET_WORDS.contains(&word) || SECRET_WORDS.contains(&singular)
+}
+
+/// Whether an assigned name ends in a password-, secret-, token- or
+/// key-like word, such as `APP_DB_PASSWORD`, `clientSecretKey` or
+/// `other_key`, but not `private_key_id`, `token_type` or `primary_key`.
+pub(crate) fn is_secret_name(name: &[u8]) -> bool {
+    let words = name_words(name);
+    let Some(mut last) = words.len().checked_sub(1) else {
+        return false;
+    };
+    if !is_secret_word(&words[last]) {
+        if last == 0 || !TRAILING_QUALIFIERS.contains(&words[last].as_str()) {
+            return false;
+        }
+        last -= 1;
+        if !is_secret_word(&words[last]) {
+            return false;
+        }
+    }
+    if words[last].starts_with("key") && last > 0 {
+        return !NON_SECRET_KEY_QUALIFIERS.contains(&words[last - 1].as_str());
+    }
+    true
+}
+
+/// Whether a called function's name marks its string argument as a secret
+/// (`secret("…")`, `setPassword("…")`) rather than a lookup by name
+/// (`getenv("…")`, `get_secret("…")`).
+pub(crate) fn is_secret_setter(name: &[u8]) -> bool {
+    let words = name_words(name);
+    const LOOKUP_VERBS: &[&str] = &[
+        "get", "read", "load", "fetch", "find", "lookup", "has", "is", "check", "validate",
+        "require", "env", "getenv", "delete", "remove", "verify", "list", "describe", "create",
+        "generate", "new", "rotate", "resolve", "print", "log", "format", "parse", "decode",
+        "encode", "hash", "compare", "match", "assert", "expect",
+    ];
+    match words.first() {
+        Some(first) if LOOKUP_VERBS.contains(&first.as_str()) => false,
+        _ => is_secret_name(name),
+    }
+}
+
+/// File extensions of programming languages, where an unquoted right-hand
+/// side is an expression, not a literal.
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "py", "pyi", "pyx", "js", "jsx", "mjs", "cjs", "ts", "tsx", "go", "rs", "java", "kt", "kts",
+    "scala", "rb", "php", "c", "h", "cc", "cpp", "hpp", "cs", "swift", "m", "mm", "r", "jl", "lua",
+    "pl", "pm", "dart", "ex", "exs", "erl", "clj", "groovy", "ipynb", "vue", "svelte",
+];
+
+pub(crate) fn is_source_path(path: &[u8]) -> bool {
+    let name = path.rsplit_str("/").next().unwrap_or(path);
+    match name.rfind_byte(b'.') {
+        Some(dot) => {
+            let extension = name[dot + 1..].to_ascii_lowercase();
+            SOURCE_EXTENSIONS
+                .iter()
+                .any(|known| known.as_bytes() == extension.as_slice())
+        }
+        None => false,
+    }
+}
+
+/// Value gate of the generic assignment rules: the value must look like a
+/// random credential, not a word, an identifier, a path or a hash-like
+/// identifier such as a UUID.
+pub(crate) fn is_generic_value(value: &[u8], quoted: bool, path: &[u8]) -> bool {
+    if value.len() < 8 || value.len() > 256 {
+        return false;
+    }
+    if value.iter().any(|b| b.is_ascii_whitespace()) {
+        return false;
+    }
+    if !quoted && (is_source_path(path) || looks_like_expression(value)) {
+        return false;
+    }
+    if looks_like_path_or_url(value) || is_uuid(value) || is_lower_identifier(value) {
+        return false;
+    }
+    let has_lower = value.iter().any(u8::is_ascii_lowercase);
+    let has_upper = value.iter().any(u8::is_ascii_uppercase);
+    let has_digit = value.iter().any(u8::is_ascii_digit);
+    let has_symbol = value.iter().any(|b| !b.is_ascii_alphanumeric());
+    if !(has_lower || has_upper) {
+        return false;
+    }
+    let classes = [has_lower, has_upper, has_digit, has_symbol]
+        .iter()
+        .filter(|&&present| present)
+        .count();
+    let entropy = shannon_entropy(value);
+    if entropy < 3.0 {
+        return false;
+    }
+    has_digit && classes >= 2 || classes >= 3 && has_symbol || value.len() >= 20 && entropy >= 4.0
+}
+
+/// Unquoted values like `self.password`, `config[key]` or `load()`.
+fn looks_like_expression(value: &[u8]) -> bool {
+    if value
+        .iter()
+        .any(|&b| matches!(b, b'(' | b')' | b'[' | b']'))
+    {
+        return true;
+    }
+    value.contains(&b'.')
+        && value.split(|&b| b == b'.').all(|part| {
+            !part.is_empty()
+                && !part[0].is_ascii_digit()
+                && part.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+fn looks_like_path_or_url(value: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[b"/", b"./", b"../", b"~/", b"file:"];
+    if PREFIXES.iter().any(|prefix| value.starts_with(prefix)) {
+        return true;
+    }
+    if value.find(b"://").is_some() {
+        return true;
+    }
+    if value.len() > 2 && value[1] == b':' && matches!(value[2], b'\\' | b'/') {
+        return true;
+    }
+    const FILE_EXTENSIONS: &[&str] = &[
+        ".pem",
+        ".key",
+        ".json",
+        ".txt",
+        ".yaml",
+        ".yml",
+        ".p12",
+        ".pfx",
+        ".crt",
+        ".cer",
+        ".der",
+        ".jks",
+        ".ppk",
+        ".pub",
+        ".env",
+        ".ini",
+        ".cfg",
+        ".conf",
+        ".toml",
+        ".xml",
+        ".gpg",
+        ".asc",
+        ".keystore",
+    ];
+    let lower = value.to_ascii_lowercase();
+    FILE_EXTENSIONS
+        .iter()
+        .any(|extension| lower.ends_with(extension.as_bytes()))
+}
+
+fn is_uuid(value: &[u8]) -> bool {
+    let groups: Vec<&[u8]> = value.split(|&b| b == b'-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.iter().all(u8::is_ascii_hexdigit))
+}
+
+/// `some_config_value`, `my-secret-name`: lower-case words joined by
+/// separators, without digits.
+fn is_lower_identifier(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// Whether `host` is a loopback address or name.
+pub(crate) fn is_loopback_host(host: &[u8]) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    let host = host
+        .strip_prefix(b"[")
+        .and_then(|rest| rest.strip_suffix(b"]"))
+        .unwrap_or(&host);
+    host == b"localhost"
+        || host.ends_with(b".localhost")
+        || host.starts_with(b"127.")
+        || host == b"::1"
+        || host == b"0.0.0.0"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        for name in [
+            "APP_DB_PASSWORD",
+            "clientSecretKey",
+            "other_key",
+            "api_key",
+            "DJ_PASS",
+            "database.password",
+            "key",
+            "auth_token",
+            "DB_PASSWORD_PROD",
+            "password2",
+        ] {
+            assert!(is_secret_name(name.as_bytes()), "{name}");
+        }
+        for name in [
+            "private_key_id",
+            "token_type",
+            "primary_key",
+            "monkey",
+            "bypass",
+            "author",
+        ] {
+            assert!(!is_secret_name(name.as_bytes()), "{name}");
+        }
+    }
+
+    #[test]
+    fn references() {
+        for value in [
+            "$DB_PASS",
+            "${DB_PASS}",
+            "$(cat pw)",
+            "${{ secrets.X }}",
+            "{{ var }}",
+            "%(password)s",
+            "{DB_PASS}",
+            "os.environ['X']",
+        ] {
+            assert!(is_reference(value.as_bytes()), "{value}");
+        }
+        assert!(!is_reference(b"{word9learn}"));
+        assert!(!is_reference(b"zRj9MCCpPPD8a9VKQqjW"));
+    }
+
+    #[test]
+    fn placeholders() {
+        for value in [
+            "",
+            "null",
+            "<your-password>",
+            "your_password",
+            "FAKEKEY",
+            "xxxxxxxx",
+        ] {
+            assert!(is_placeholder(value.as_bytes()), "{value:?}");
+        }
+        assert!(!is_placeholder(b"pass123"));
+        assert!(!is_placeholder(b"word456"));
+    }
+
+    #[test]
+    fn generic_values() {
+        assert!(is_generic_value(b"zRj9MCCpPPD8a9VKQqjW", true, b"a.go"));
+        assert!(is_generic_value(
+            b"GTUb2rxjf04vlaQSm0VmEzEyfwgKaL8YPywjU/mu",
+            false,
+            b"c.yaml"
+        ));
+        assert!(!is_generic_value(b"zRj9MCCpPPD8a9VKQqjW", false, b"a.py"));
+        assert!(!is_generic_value(b"changeit", true, b"a.yaml"));
+        assert!(!is_generic_value(b"some_config_value", true, b"a.yaml"));
+        assert!(!is_generic_value(
+            b"123e4567-e89b-12d3-a456-426614174000",
+            true,
+            b"a.yaml"
+        ));
+    }
+
+    #[test]
+    fn entropy_of_uniform_bytes() {
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+    }
+}
