@@ -198,3 +198,526 @@ fn path_match_fields() {
         ])
     );
 }
+
+#[test]
+fn service_account_in_escaped_json() {
+    let fixture = r#"{
+  "gcp_credentials": "{\"type\": \"service_account\", \"project_id\": \"example-project\", \"private_key_id\": \"f16ea19fe44a245216109480740ac29c7f7e0647\", \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nUctOiCalYTMveTtJI1wvm58GOxkCegdN0UrWaSc+xxNBtOs2WkK0XEEGcRRNPMQX\\nwEXcljxonj4Pb5UHAF63L1UMT41DLW8hsASbeYUNkeDcFutylBfNpGWFlBph/J+i\\n-----END PRIVATE KEY-----\\n\", \"client_email\": \"svc@example-project.iam.gserviceaccount.com\"}"
+}
+"#;
+    let matches = matches_of("deploy/settings.json", fixture);
+    assert_eq!(matches.len(), 1, "{matches:?}");
+    assert_eq!(&*matches[0].rule_id, "google.service-account-key");
+    assert_eq!(matches[0].line, 2);
+    assert!(!matches[0].secret.to_string().contains("UctO"));
+    // The same key stored plainly has the same fingerprint.
+    let plain = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}-----END PRIVATE KEY-----\n",
+        "UctOiCalYTMveTtJI1wvm58GOxkCegdN0UrWaSc+xxNBtOs2WkK0XEEGcRRNPMQX\nwEXcljxonj4Pb5UHAF63L1UMT41DLW8hsASbeYUNkeDcFutylBfNpGWFlBph/J+i\n"
+    );
+    assert_eq!(
+        matches_of("k.txt", plain)[0].fingerprint,
+        matches[0].fingerprint
+    );
+}
+
+#[test]
+fn notebook_source_key_found() {
+    let fixture = r#"{
+ "cells": [
+  {
+   "cell_type": "code",
+   "execution_count": 1,
+   "id": "c1",
+   "metadata": {},
+   "outputs": [],
+   "source": [
+    "from openai import OpenAI\n",
+    "client = OpenAI(api_key=\"sk-proj-WwtOZg93DwqPwVJbTUNVqnBcNEpUHEQNOGGNVd6ZobTVhCfx\")\n"
+   ]
+  }
+ ],
+ "metadata": {},
+ "nbformat": 4,
+ "nbformat_minor": 5
+}
+"#;
+    assert_eq!(
+        found("analysis.ipynb", fixture),
+        expect(&[("openai.api-key", 11)])
+    );
+    let generic = fixture.replace(
+        "sk-proj-WwtOZg93DwqPwVJbTUNVqnBcNEpUHEQNOGGNVd6ZobTVhCfx",
+        "zRj9MCCpPPD8a9VKQqjW",
+    );
+    assert_eq!(
+        found("analysis.ipynb", generic),
+        expect(&[("generic.secret-assignment", 11)])
+    );
+}
+
+fn notebook_with_png(text_output: &str) -> String {
+    let png: String = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg"
+        .chars()
+        .cycle()
+        .take(4096)
+        .collect();
+    format!(
+        r#"{{
+ "cells": [{{
+   "cell_type": "code", "execution_count": 2, "id": "c2", "metadata": {{}},
+   "outputs": [{{
+     "output_type": "display_data", "metadata": {{}},
+     "data": {{"image/png": "{png}"}}
+   }}, {{"name": "stdout", "output_type": "stream", "text": ["{text_output}\n"]}}],
+   "source": ["plt.plot(x)\n"]
+ }}],
+ "metadata": {{"interpreter": {{"hash": "f16ea19fe44a245216109480740ac29c7f7e064716ab144a4b258a053bd76f00"}}}},
+ "nbformat": 4, "nbformat_minor": 5
+}}
+"#
+    )
+}
+
+#[test]
+fn notebook_outputs_not_secrets() {
+    assert_eq!(found("plots.ipynb", notebook_with_png("done")), expect(&[]));
+    assert_eq!(
+        found(
+            "plots.ipynb",
+            notebook_with_png("token=ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa")
+        ),
+        expect(&[("github.pat", 7)])
+    );
+}
+
+#[test]
+fn yaml_block_scalar_scanned() {
+    let fixture = r#"---
+config: |
+  api_keys:
+    - key: "f16ea19fe44a245216109480740ac29c7f7e064716ab144a4b258a053bd76f00"
+    - key: GTUb2rxjf04vlaQSm0VmEzEyfwgKaL8YPywjU/mu
+other_key: "U5aNBO2C09wGgJDX2CCZaTHL"
+"#;
+    assert_eq!(
+        found("config.yaml", fixture),
+        expect(&[
+            ("generic.secret-assignment", 4),
+            ("generic.secret-assignment", 5),
+            ("generic.secret-assignment", 6),
+        ])
+    );
+}
+
+#[test]
+fn empty_env_value_stays_on_its_line() {
+    let fixture = "APP_DB_PASSWORD=\nAPP_DB_ENABLED=1\nAPP_DB_HOST=localhost\n";
+    assert_eq!(found(".env.sample", fixture), expect(&[]));
+    assert_eq!(
+        found(".env.sample", fixture.replace('\n', "\r\n")),
+        expect(&[])
+    );
+    assert_eq!(
+        found(".env", "APP_DB_PASSWORD=zRj9MCCpPPD8a9VKQqjW\n"),
+        expect(&[("generic.secret-assignment", 1), ("files.dotenv", 1)])
+    );
+}
+
+#[test]
+fn shell_variable_references_ignored() {
+    let fixture = "curl -sSf -u \"${ART_USER}:${ART_PASSWORD}\" \\\n  -X POST ' -d @q.json\ncurl -sSf -u deploy:\"$DEPLOY_TOKEN\" \n";
+    assert_eq!(found("scripts/query.sh", fixture), expect(&[]));
+    assert_eq!(
+        found(
+            "scripts/query.sh",
+            "curl -u deploy:zRj9MCCpPPD8a9VKQqjW https://example.org\n"
+        ),
+        expect(&[("generic.curl-user-password", 1)])
+    );
+}
+
+#[test]
+fn url_passwords_found() {
+    let fixture = "DATABASE_URL=postgres://app_user:U5aNBO2C09wGgJDX2CCZaTHL@db.internal.example.org:5432/prod
+BROKER_DSN=amqp://svc:zRj9MCCpPPD8a9VKQqjW@mq.internal.example.org:5672/
+MONGO_URI=mongodb+srv://reader:GTUb2rxjf04vlaQSm0VmEzEyfwgKaL8Y@cluster0.example.net/app
+LOCAL_URL=postgresql://dev:Kx93ndPq21Lm@127.0.0.1:5432/dev
+";
+    let matches = matches_of(".env.production", fixture);
+    let content: Vec<&Match> = matches
+        .iter()
+        .filter(|m| m.kind == MatchKind::Content)
+        .collect();
+    assert_eq!(content.len(), 4, "{matches:?}");
+    for (m, line) in content.iter().zip(1..) {
+        assert_eq!(&*m.rule_id, "generic.url-password");
+        assert_eq!(m.line, line);
+    }
+    assert_eq!(content[0].secret.reveal(), b"U5aNBO2C09wGgJDX2CCZaTHL");
+    assert_eq!(content[0].column, 34);
+    assert_eq!(content[0].severity, Severity::High);
+    assert!(
+        content[3].severity < Severity::High,
+        "loopback lowers severity"
+    );
+    assert!(matches.iter().any(|m| &*m.rule_id == "files.dotenv"));
+}
+
+#[test]
+fn go_short_declaration_found() {
+    let fixture = "package main\n\nfunc main() {\n\tclientSecretKey := \"zRj9MCCpPPD8a9VKQqjWU5aNBO2C09wG\"\n\tprintln(clientSecretKey)\n}\n";
+    assert_eq!(
+        found("main.go", fixture),
+        expect(&[("generic.secret-assignment", 4)])
+    );
+}
+
+#[test]
+fn assignment_operators_all_found() {
+    let fixture = r#"a_password = "Kx93ndPq21Lm"
+b_secret: "Kx93ndPq21Lm"
+c_token := "Kx93ndPq21Lm"
+'d_key' => 'Kx93ndPq21Lm',
+e_password <- "Kx93ndPq21Lm"
+"f_secret" -> "Kx93ndPq21Lm"
+{"g_token": "Kx93ndPq21Lm"}
+h_key = 'Kx93ndPq21Lm'
+secret("Kx93ndPq21Lm")
+connect(api_key="Kx93ndPq21Lm")
+"#;
+    let lines: Vec<u32> = found("app.txt", fixture)
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect();
+    assert_eq!(lines, (1..=10).collect::<Vec<u32>>());
+}
+
+#[test]
+fn braced_values_and_references() {
+    assert_eq!(
+        found("app.yaml", "password: {word9learn}\n"),
+        expect(&[("generic.secret-assignment", 1)])
+    );
+    assert_eq!(
+        found("app.yaml", "password: {DB_PASS}\npassword: ${DB_PASS}\n"),
+        expect(&[])
+    );
+}
+
+#[test]
+fn decoys_not_reported() {
+    let fixture = r#"password = $DB_PASS
+password = ${DB_PASS}
+password = $(cat /run/secrets/db)
+token: ${{ secrets.DEPLOY_TOKEN }}
+password: "{{ db_password }}"
+dsn = "postgres://%(user)s:%(password)s@%(host)s/db"
+password = os.environ["DB_PASSWORD"]
+api_key = os.environ.get("API_KEY", "FAKEKEY")
+secret = os.getenv("SECRET")
+password = ""
+password: null
+password = "<your-password>"
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+request_id = "123e4567-e89b-12d3-a456-426614174000"
+commit = "f16ea19fe44a245216109480740ac29c7f7e0647"
+password: changeme
+"#;
+    assert_eq!(found("settings.py", fixture), expect(&[]));
+    assert_eq!(found("settings.txt", fixture), expect(&[]));
+}
+
+#[test]
+fn lock_file_hashes_ignored() {
+    let lock = r#"[[package]]
+name = "serde"
+checksum = "f16ea19fe44a245216109480740ac29c7f7e064716ab144a4b258a053bd76f00"
+"integrity": "sha512-zRj9MCCpPPD8a9VKQqjWU5aNBO2C09wGgJDX2CCZaTHL=="
+key: f16ea19fe44a245216109480740ac29c7f7e064716ab144a4b258a053bd76f00
+"#;
+    assert_eq!(found("Cargo.lock", lock), expect(&[]));
+    assert_eq!(found("web/package-lock.json", lock), expect(&[]));
+}
+
+#[test]
+fn lfs_pointer_ignored() {
+    let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:f16ea19fe44a245216109480740ac29c7f7e064716ab144a4b258a053bd76f00\nsize 12345\n";
+    assert_eq!(found("data/big.bin", pointer), expect(&[]));
+}
+
+#[test]
+fn dj_flat_config_with_file_stores() {
+    let fixture = r#"{
+    "database.host": "localhost",
+    "database.password": "demo-pass",
+    "database.user": "root",
+    "database.port": 3306,
+    "stores": {
+        "raw": {"protocol": "file", "location": "/data/nwb/raw", "stage": "/data/nwb/raw"},
+        "analysis": {"protocol": "file", "location": "/data/nwb/analysis", "stage": "/data/nwb/analysis"}
+    },
+    "custom": {"spyglass_dirs": {"base": "/data/nwb"}, "kachery_zone": "lab.collaborators"}
+}
+"#;
+    let matches = matches_of("dj_local_conf.json", fixture);
+    assert_eq!(
+        found("dj_local_conf.json", fixture),
+        expect(&[("datajoint.config-password", 3)])
+    );
+    assert_eq!(
+        matches[0].severity,
+        Severity::Medium,
+        "loopback host lowers severity"
+    );
+    assert_eq!(matches[0].secret.reveal(), b"demo-pass");
+}
+
+#[test]
+fn dj_minimal_config_without_spaces() {
+    let fixture = "{\n    \"database.host\": \"database.lab-b.example.org\",\n    \"database.user\": \"lab_b\",\n    \"database.password\": \"word456\",\n    \"database.port\":3306\n}\n";
+    let compact = fixture.replace("\": \"", "\":\"");
+    for text in [fixture.to_string(), compact] {
+        let matches = matches_of("datajoint.json", &text);
+        assert_eq!(
+            found("datajoint.json", &text),
+            expect(&[("datajoint.config-password", 4)])
+        );
+        assert_eq!(matches[0].severity, Severity::High);
+    }
+}
+
+#[test]
+fn dj_empty_and_null_values_ignored() {
+    let fixture = r#"{
+    "database.host": "127.0.0.1",
+    "database.password": "",
+    "database.user": "user_c",
+    "database.port": 3306,
+    "external.aws_access_key_id": null,
+    "external.aws_secret_access_key": null,
+    "external.location": null,
+    "history": ["No config file found, using default settings."]
+}
+"#;
+    assert_eq!(found("dj_local_conf.json", fixture), expect(&[]));
+    let variant = fixture
+        .replace("\"\",", "\"word-word\",")
+        .replace("127.0.0.1", "db.lab-c.example.org");
+    let matches = matches_of("dj_local_conf.json", &variant);
+    assert_eq!(
+        found("dj_local_conf.json", &variant),
+        expect(&[("datajoint.config-password", 3)])
+    );
+    assert_eq!(matches[0].severity, Severity::High);
+}
+
+#[test]
+fn dj_tab_indented_config() {
+    let fixture = "{\n\t\"database.host\": \"project-x.datajoint.example.io\",\n  \t\"database.user\": \"user_d\",\n  \t\"database.password\": \"user_d_datajoint\"\t,\n\t\"database.port\": 3306,\n\t\"custom\": {\"behavior_bpod\": {\"meta_dir\": \"D:/Data/Metadata\"}},\n\t\"stores\": {\n        \"report_store\": {\"protocol\": \"file\", \"location\": \"D:/Sync/report\", \"stage\": \"D:/Sync/report\"}\n\t}\n}\n";
+    assert_eq!(
+        found("dj_local_conf.json", fixture),
+        expect(&[("datajoint.config-password", 4)])
+    );
+}
+
+#[test]
+fn dj_password_with_metacharacters() {
+    let fixture = r#"{
+    "database.host": "labdj.university.example.edu",
+    "database.password": "mouseXY&Ab3+",
+    "database.user": "labuser",
+    "database.port": 3306,
+    "stores": {
+        "extstorage": {"protocol": "file", "location": "R:\\_Dj_external", "subfolding": [2, 2]}
+    }
+}
+"#;
+    let matches = matches_of("dj_local_conf.json", fixture);
+    assert_eq!(
+        found("dj_local_conf.json", fixture),
+        expect(&[("datajoint.config-password", 3)])
+    );
+    assert_eq!(matches[0].secret.reveal(), b"mouseXY&Ab3+");
+    assert_eq!(matches[0].secret.to_string(), "\u{2026} (12 bytes)");
+}
+
+#[test]
+fn dj_nested_config_password() {
+    let fixture = r#"{
+    "database": {
+        "host": "localhost",
+        "port": 5432,
+        "backend": "postgresql",
+        "user": "demo_user",
+        "password": "demo_user"
+    }
+}
+"#;
+    let matches = matches_of("datajoint.json", fixture);
+    assert_eq!(
+        found("datajoint.json", fixture),
+        expect(&[("datajoint.config-password", 7)])
+    );
+    assert_eq!(
+        matches[0].severity,
+        Severity::Low,
+        "loopback and password equal to user"
+    );
+    let upper = fixture
+        .replace("\"password\"", "\"PASSWORD\"")
+        .replace("\"database\"", "\"Database\"");
+    assert_eq!(
+        found("datajoint.json", upper),
+        expect(&[("datajoint.config-password", 7)])
+    );
+}
+
+#[test]
+fn dj_config_without_credentials() {
+    let fixture = "{\n  \"database\": {\"host\": \"127.0.0.1\", \"port\": 3306},\n  \"safemode\": false,\n  \"loglevel\": \"WARNING\"\n}\n";
+    assert_eq!(found("datajoint.json", fixture), expect(&[]));
+    for name in [
+        ".secrets/database.password",
+        ".secrets/stores.main.access_key",
+        ".secrets/stores.main.secret_key",
+        ".secrets/stores.gcs.token",
+    ] {
+        assert_eq!(
+            found(name, "Kx93ndPq21Lm"),
+            expect(&[("datajoint.secrets-dir-file", 1)]),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn dj_stores_from_environment_ignored() {
+    let fixture = r#"import os, datajoint as dj
+dj.config["database.password"] = os.environ["DJ_PASS"]
+dj.config["stores"] = {"minio": {"protocol": "s3", "endpoint": os.environ["MINIO_ENDPOINT"],
+    "bucket": "lab-bucket", "access_key": os.environ.get("MINIO_ACCESS_KEY", "FAKEKEY"),
+    "secret_key": os.environ.get("MINIO_SECRET_KEY", "FAKEKEY")}}
+"#;
+    assert_eq!(found("pipeline/config.py", fixture), expect(&[]));
+    let literal = r#"dj.config["stores"]["archive"] = {"protocol": "s3", "endpoint": "s3.amazonaws.com",
+    "bucket": "lab-archive", "location": "dj",
+    "access_key": "AKIAMOR4LFENVS98QPN8",
+    "secret_key": "GTUb2rxjf04vlaQSm0VmEzEyfwgKaL8YPywjU/mu"}
+"#;
+    assert_eq!(
+        found("pipeline/config.py", literal),
+        expect(&[("aws.access-key-id", 3), ("aws.secret-access-key", 4)])
+    );
+}
+
+#[test]
+fn dj_env_files_and_stores_json() {
+    let env = r#"DJ_HOST=db.lab-a.example.org
+DJ_USER=user_a
+DJ_PASS=word456
+DJ_STORES={"main": {"protocol": "s3", "access_key": "AKIAMOR4LFENVS98QPN8", "secret_key": "GTUb2rxjf04vlaQSm0VmEzEyfwgKaL8YPywjU/mu"}}
+"#;
+    assert_eq!(
+        found(".env", env),
+        expect(&[
+            ("datajoint.env-password", 3),
+            ("aws.access-key-id", 4),
+            ("aws.secret-access-key", 4),
+            ("files.dotenv", 1),
+        ])
+    );
+    let stores = r#"DJ_STORES='{"main": {"protocol": "s3", "access_key": "minio-lab", "secret_key": "word456word"}}'"#;
+    assert_eq!(
+        found("deploy/env.sh", stores),
+        expect(&[
+            ("datajoint.env-stores-credential", 1),
+            ("datajoint.env-stores-credential", 1)
+        ])
+    );
+}
+
+#[test]
+fn dj_pass_in_compose_docker_and_ci() {
+    let compose =
+        "services:\n  worker:\n    environment:\n      - DJ_PASS=word456\n      - DJ_HOST=db\n";
+    assert_eq!(
+        found("docker-compose.yml", compose),
+        expect(&[("datajoint.env-password", 4)])
+    );
+    let mapping =
+        "    environment:\n      dj_pass: \"pass123\"\n      DJ_PASS: ${{ secrets.DJ_PASS }}\n";
+    assert_eq!(
+        found(".github/workflows/ci.yml", mapping),
+        expect(&[("datajoint.env-password", 2)])
+    );
+    let dockerfile = "FROM python:3.12\nENV DJ_PASS=word456\nENV DJ_PASS word456\n";
+    assert_eq!(
+        found("Dockerfile", dockerfile),
+        expect(&[("datajoint.env-password", 2), ("datajoint.env-password", 3)])
+    );
+}
+
+#[test]
+fn latin1_and_invalid_utf8_scanned() {
+    let mut data = b"caf\xe9 \xff\xfe\n".to_vec();
+    data.extend_from_slice(b"token = ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa\n");
+    assert_eq!(found("notes.txt", &data), expect(&[("github.pat", 2)]));
+}
+
+#[test]
+fn crlf_lines_counted() {
+    let data = "a\r\nb\r\nAKIAMOR4LFENVS98QPN8\r\n";
+    let matches = matches_of("x.txt", data);
+    assert_eq!(matches[0].line, 3);
+    assert_eq!(matches[0].column, 1);
+    assert_eq!(matches[0].offset, 6);
+}
+
+#[test]
+fn allow_comment_on_other_line_ignored() {
+    let data = "# tightlip:allow\ntoken = ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa\n";
+    assert_eq!(found("x.txt", data), expect(&[("github.pat", 2)]));
+}
+
+#[test]
+fn one_match_per_value() {
+    let data = "aws_secret_access_key = \"GTUb2rxjf04vlaQSm0VmEzEyfwgKaL8YPywjU/mu\"\ngit_token = \"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa\"\n";
+    assert_eq!(
+        found("x.cfg", data),
+        expect(&[("aws.secret-access-key", 1), ("github.pat", 2)])
+    );
+}
+
+#[test]
+fn credential_files_by_path() {
+    for (path, rule) in [
+        ("id_rsa", "files.ssh-private-key"),
+        ("home/.ssh/id_ed25519", "files.ssh-private-key"),
+        ("infra/terraform.tfstate", "files.terraform-state"),
+        (".netrc", "files.netrc"),
+        (".pgpass", "files.pgpass"),
+        (".git-credentials", "files.git-credentials"),
+    ] {
+        assert!(
+            found(path, "x\n").contains(&(rule.to_string(), 1)),
+            "{path}"
+        );
+    }
+    for path in [".env.example", ".env.sample", ".env.template", "id_rsa.pub"] {
+        assert_eq!(found(path, "x\n"), expect(&[]), "{path}");
+    }
+    let der = [&[0x30u8, 0x82, 0x0a, 0x00][..], &[0u8; 100]].concat();
+    assert_eq!(
+        found("certs/client.p12", &der),
+        expect(&[("files.private-key-file", 1)])
+    );
+    assert_eq!(
+        found(
+            "certs/ca.pem",
+            "-----BEGIN CERTIFICATE-----\nUctOiCalYTMveTtJI1wvm58GOxkCegdN0UrWaSc\n-----END CERTIFICATE-----\n"
+        ),
+        expect(&[])
+    );
+}

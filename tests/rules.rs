@@ -131,3 +131,18 @@ fn check_rejects_bad_path_condition() {
     let problems = problems_of(&format!("{VALID}paths = {{ include = ['(unclosed'] }}\n"));
     assert!(!problems.is_empty(), "{problems:?}");
 }
+
+#[test]
+fn every_rule_file_is_builtin() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    for entry in std::fs::read_dir(&dir).expect("rules directory is readable") {
+        let name = entry.expect("directory entry").file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".toml") {
+            assert!(
+                rules::BUILTIN_FILES.iter().any(|(file, _)| *file == name),
+                "rules/{name} is not in BUILTIN_FILES"
+            );
+        }
+    }
+}

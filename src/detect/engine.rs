@@ -169,28 +169,41 @@ impl<'a> TextScan<'a> {
             }
         }
         let mut last_end = hit_end;
-        for captures in pattern.regex.captures_iter(window) {
+        let mut at = 0;
+        while at <= window.len() {
+            let Some(captures) = pattern.regex.captures_at(window, at) else {
+                break;
+            };
+            let whole = captures.get(0).expect("group 0 always participates");
             let Some((group, secret)) = pattern
                 .secret_groups
                 .iter()
                 .find_map(|&group| captures.get(group).map(|m| (group, m)))
             else {
+                at = whole.end().max(whole.start() + 1);
                 continue;
             };
+            // A rejected match may have consumed the start of a real one,
+            // as `$this->password = "…"` first reads as `this -> password`,
+            // so the search resumes inside it.
+            let retry_at = secret.start().max(whole.start() + 1);
             if cut && secret.end() == window.len() {
                 // The value may go on past the window; a later window
                 // starting nearer to it sees it whole.
+                at = retry_at;
                 continue;
             }
-            last_end = last_end.max(window_start + secret.end());
             let bare = pattern.bare_groups.contains(&group);
             let mut value = secret.as_bytes();
             if bare && value.ends_with(b"}") && !value.contains(&b'{') {
                 value = &value[..value.len() - 1];
             }
             if !self.accepts(index, pattern, &captures, value, bare) {
+                at = retry_at;
                 continue;
             }
+            at = whole.end().max(whole.start() + 1);
+            last_end = last_end.max(window_start + secret.end());
             let severity = self.severity(index, pattern, &captures, value);
             let secret_bytes = match rule.rule.normalize {
                 Some(Normalize::PemBody) => pem_body(value),

@@ -184,13 +184,16 @@ struct RuleFile {
 /// The rule files compiled into the binary, by file name.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("aws.toml", include_str!("../../rules/aws.toml")),
+    ("cloud.toml", include_str!("../../rules/cloud.toml")),
     ("datajoint.toml", include_str!("../../rules/datajoint.toml")),
     ("files.toml", include_str!("../../rules/files.toml")),
+    ("generic.toml", include_str!("../../rules/generic.toml")),
     ("github.toml", include_str!("../../rules/github.toml")),
     (
         "private-keys.toml",
         include_str!("../../rules/private-keys.toml"),
     ),
+    ("saas.toml", include_str!("../../rules/saas.toml")),
 ];
 
 /// Error from parsing one rule file.
