@@ -616,3 +616,13 @@ fn cache_tree_gitlink_skipped() {
     assert!(decided);
     assert!(changes.is_empty());
 }
+
+#[test]
+fn staged_allow_comment_passes() {
+    let repo = TempRepo::new();
+    repo.write("fixture.py", format!("key = \"{AWS_KEY}\"  # tightlip:allow\n"));
+    repo.git(&["add", "-A"]);
+
+    let (code, report) = staged_json(&repo);
+    assert_eq!(code, Some(0), "{report}");
+}

@@ -152,40 +152,56 @@ fn write_advice(out: &mut dyn Write, report: &Report, job: Job) -> io::Result<()
     paths.dedup();
     let quoted: Vec<String> = paths.iter().map(|path| shell_quote(path)).collect();
     let quoted = quoted.join(" ");
+    let has_kind = |kind: MatchKind| report.findings.iter().any(|f| f.kind == kind);
 
-    writeln!(out, "What to do:")?;
-    writeln!(
-        out,
-        "  1. Take the value out of the file. Keep it in a file under .secrets/ \
-         (listed in .gitignore) or in an environment variable, and read it from there."
-    )?;
+    let mut steps: Vec<String> = Vec::new();
+    if has_kind(MatchKind::Content) {
+        steps.push(
+            "Take the value out of the file. Keep it in a file under .secrets/ \
+             (listed in .gitignore) or in an environment variable, and read it from there."
+                .into(),
+        );
+    }
+    if has_kind(MatchKind::Path) {
+        steps.push(
+            "A file flagged by its name (such as .env or a file under .secrets/) \
+             contains secrets by convention: keep it out of git by adding it to .gitignore."
+                .into(),
+        );
+    }
     match job {
         Job::Commit { unborn_head } => {
-            writeln!(out, "  2. Unstage the file, fix it, and stage it again:")?;
-            if unborn_head {
-                writeln!(out, "       git rm --cached -q -- {quoted}")?;
+            let command = if unborn_head {
+                format!("git rm --cached -q -- {quoted}")
             } else {
-                writeln!(out, "       git restore --staged -- {quoted}")?;
-            }
+                format!("git restore --staged -- {quoted}")
+            };
+            steps.push(format!(
+                "Unstage the file, fix it, and stage it again:\n       {command}"
+            ));
         }
-        Job::Push => {
-            writeln!(
-                out,
-                "  2. Remove the value from the commits listed above before pushing: \
-                 amend the last commit, or `git rebase -i` for older ones."
-            )?;
-        }
+        Job::Push => steps.push(
+            "Remove the value from the commits listed above before pushing: \
+             amend the last commit, or use `git rebase -i` for older ones."
+                .into(),
+        ),
     }
-    writeln!(
-        out,
-        "  3. If this value was ever pushed or shared, rotate it: revoke it where it \
+    steps.push(
+        "If this value was ever pushed or shared, rotate it: revoke it where it \
          was issued and create a new one. Deleting it from git does not make it safe."
-    )?;
-    writeln!(
-        out,
-        "  4. If it is not a secret, mark the line with a comment containing \
-         `tightlip:allow`, then stage it again."
-    )?;
+            .into(),
+    );
+    steps.push(
+        "If it is not a secret, mark the line with a comment containing \
+         `tightlip:allow` and stage it again. For a whole file, add the finding's \
+         fingerprint (shown by --format json) to .tightlipignore."
+            .into(),
+    );
+
+    writeln!(out, "What to do:")?;
+    for (number, step) in steps.iter().enumerate() {
+        writeln!(out, "  {}. {step}", number + 1)?;
+    }
     Ok(())
 }
 
