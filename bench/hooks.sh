@@ -6,7 +6,7 @@
 #   2. `tightlip pre-push` of 20 new commits, against `git rev-list` of the
 #      same range and `git log -p` of it.
 # Usage: bench/hooks.sh [TIGHTLIP_BINARY]   (default: a fresh release build)
-# Writes Markdown tables to bench/results/ and prints them.
+# Prints one Markdown table per benchmark.
 set -euo pipefail
 
 checkout="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,10 +21,10 @@ command -v hyperfine > /dev/null || {
     exit 2
 }
 
-results="$checkout/bench/results"
-mkdir -p "$results"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+results="$work/results"
+mkdir -p "$results"
 export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.org
 export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.org
 
