@@ -620,7 +620,10 @@ fn cache_tree_gitlink_skipped() {
 #[test]
 fn staged_allow_comment_passes() {
     let repo = TempRepo::new();
-    repo.write("fixture.py", format!("key = \"{AWS_KEY}\"  # tightlip:allow\n"));
+    repo.write(
+        "fixture.py",
+        format!("key = \"{AWS_KEY}\"  # tightlip:allow\n"),
+    );
     repo.git(&["add", "-A"]);
 
     let (code, report) = staged_json(&repo);

@@ -212,6 +212,8 @@ pub fn scan_push(
     report.stats.refs = updates.len() as u64;
     report.stats.commits = range.commits.len() as u64;
 
+    // NOTE: commits are diffed and blobs scanned on one thread. That is
+    // fast for ordinary pushes but slow for a first push of a long history.
     let mut infos = Vec::with_capacity(range.commits.len());
     let mut added = Vec::new();
     for (index, (id, local_ref)) in range.commits.iter().enumerate() {
