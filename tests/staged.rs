@@ -629,3 +629,21 @@ fn staged_allow_comment_passes() {
     let (code, report) = staged_json(&repo);
     assert_eq!(code, Some(0), "{report}");
 }
+
+#[test]
+fn staged_sparse_index() {
+    let repo = TempRepo::new();
+    repo.write("app/main.py", "x = 1\n");
+    repo.write("docs/deep/guide.md", "guide\n");
+    repo.write("top.txt", "top\n");
+    repo.commit_all("init");
+    repo.git(&["sparse-checkout", "set", "--cone", "--sparse-index", "app"]);
+    let sparse = repo.git(&["ls-files", "--sparse"]);
+    assert!(sparse.contains("docs/"), "not a sparse index: {sparse}");
+
+    repo.write("app/new.py", pat_line());
+    repo.git(&["add", "app/new.py"]);
+    let (code, report) = staged_json(&repo);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(content_lines(&report), [("app/new.py".to_string(), 1)]);
+}

@@ -10,7 +10,8 @@
 //!
 //! The walk gives up whenever its result could differ from the full
 //! comparison, which detects renames by similarity, and the caller then
-//! runs that instead. This happens for unmerged or sparse entries, for a
+//! runs that instead. This happens for unmerged entries, for sparse-index
+//! directories that differ from HEAD, for a
 //! cache tree whose counts do not match the entries, and for additions
 //! next to deletions that are not exact renames.
 
@@ -113,10 +114,22 @@ impl Walk<'_> {
             if !path.starts_with(prefix.as_slice()) {
                 break;
             }
-            if entry.stage() != Stage::Unconflicted || entry.mode.is_sparse() {
+            let rest = &path[prefix.len()..];
+            let sparse_name = rest.strip_suffix(b"/").unwrap_or(rest);
+            if entry.mode.is_sparse() && !sparse_name.contains(&b'/') {
+                // In a sparse index, one entry stands for a directory that
+                // is not checked out. It is unchanged when it names the
+                // same tree as HEAD.
+                let head_id = head_entries.take(sparse_name, true).map(|e| e.id);
+                if head_id != Some(entry.id) {
+                    return Ok(false);
+                }
+                self.position += 1;
+                continue;
+            }
+            if entry.stage() != Stage::Unconflicted {
                 return Ok(false);
             }
-            let rest = &path[prefix.len()..];
             if let Some(slash) = rest.find_byte(b'/') {
                 let name = &rest[..slash];
                 let child = node.and_then(|node| {

@@ -157,7 +157,14 @@ pub fn staged_changes_full(
         });
         Ok(Action::Continue(()))
     })
-    .context("failed to compare the index with HEAD")?;
+    .with_context(|| {
+        if index.is_sparse() {
+            "failed to compare the sparse index with HEAD; \
+             `git sparse-checkout disable` expands it so the comparison can run"
+        } else {
+            "failed to compare the index with HEAD"
+        }
+    })?;
 
     Ok((changes, skipped))
 }
