@@ -113,6 +113,11 @@ fn orig_path(hook: &Path) -> PathBuf {
 /// Installs the hooks in `kinds` into `dir` and returns one message per
 /// hook, for the user.
 pub fn install(dir: &Path, kinds: &[HookKind]) -> anyhow::Result<Vec<String>> {
+    // Check every hook before changing any, so a rejected install leaves
+    // the hooks directory as it was.
+    for kind in kinds {
+        check_installable(dir, *kind)?;
+    }
     fs::create_dir_all(dir)
         .with_context(|| format!("failed to create the hooks directory {}", dir.display()))?;
     let mut messages = Vec::new();
@@ -122,13 +127,30 @@ pub fn install(dir: &Path, kinds: &[HookKind]) -> anyhow::Result<Vec<String>> {
     Ok(messages)
 }
 
+/// Rejects an install that would have to move a foreign hook aside onto
+/// another foreign hook.
+fn check_installable(dir: &Path, kind: HookKind) -> anyhow::Result<()> {
+    let hook = dir.join(kind.file_name());
+    let orig = orig_path(&hook);
+    let managed =
+        is_managed(&hook).with_context(|| format!("failed to read {}", hook.display()))?;
+    if !managed && fs::symlink_metadata(&hook).is_ok() && fs::symlink_metadata(&orig).is_ok() {
+        bail!(
+            "both {} and {} exist and neither was written by tightlip; \
+             merge them by hand or remove one, then run `tightlip hook install` again",
+            hook.display(),
+            orig.display()
+        );
+    }
+    Ok(())
+}
+
 fn install_one(dir: &Path, kind: HookKind) -> anyhow::Result<String> {
     let hook = dir.join(kind.file_name());
     let orig = orig_path(&hook);
-    let read_error =
-        |err| anyhow::Error::new(err).context(format!("failed to read {}", hook.display()));
-
-    if is_managed(&hook).map_err(read_error)? {
+    let managed =
+        is_managed(&hook).with_context(|| format!("failed to read {}", hook.display()))?;
+    if managed {
         return Ok(format!(
             "{} hook already installed at {}",
             kind.file_name(),
@@ -138,14 +160,6 @@ fn install_one(dir: &Path, kind: HookKind) -> anyhow::Result<String> {
 
     let mut message = format!("installed {} hook at {}", kind.file_name(), hook.display());
     if fs::symlink_metadata(&hook).is_ok() {
-        if fs::symlink_metadata(&orig).is_ok() {
-            bail!(
-                "both {} and {} exist and neither was written by tightlip; \
-                 merge them by hand or remove one, then run `tightlip hook install` again",
-                hook.display(),
-                orig.display()
-            );
-        }
         fs::rename(&hook, &orig).with_context(|| {
             format!("failed to move the existing hook {} aside", hook.display())
         })?;

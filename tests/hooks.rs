@@ -177,20 +177,18 @@ fn hook_install_refuses_two_foreign_hooks() {
     let repo = TempRepo::new();
     let hooks = git_hooks_dir(repo.path());
     fs::create_dir_all(&hooks).unwrap();
-    fs::write(hooks.join("pre-commit"), "#!/bin/sh\nexit 0\n").unwrap();
-    fs::write(
-        hooks.join("pre-commit.tightlip-orig"),
-        "#!/bin/sh\nexit 0\n",
-    )
-    .unwrap();
+    fs::write(hooks.join("pre-push"), "#!/bin/sh\nexit 0\n").unwrap();
+    fs::write(hooks.join("pre-push.tightlip-orig"), "#!/bin/sh\nexit 0\n").unwrap();
 
-    let output = repo.tightlip(&["hook", "install", "--pre-commit"]);
+    let output = repo.tightlip(&["hook", "install"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("neither was written by tightlip"));
     assert_eq!(
-        fs::read_to_string(hooks.join("pre-commit")).unwrap(),
+        fs::read_to_string(hooks.join("pre-push")).unwrap(),
         "#!/bin/sh\nexit 0\n"
     );
+    // The pre-commit hook, which on its own could be installed, was not.
+    assert!(!hooks.join("pre-commit").exists());
 }
 
 #[test]
