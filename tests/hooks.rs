@@ -388,3 +388,37 @@ fn hook_scripts_run_binary() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout_of(&output).contains("leak.py:1"));
 }
+
+#[test]
+fn hook_blocks_commit_all_and_paths() {
+    let repo = TempRepo::new();
+    repo.write("a.py", "x = 1\n");
+    repo.write("b.py", "y = 1\n");
+    repo.commit_all("init");
+    repo.tightlip(&["hook", "install", "--pre-commit"]);
+    let path = path_with_tightlip();
+
+    // `git commit -a` and `git commit PATH` build a temporary index and
+    // pass it to the hook in GIT_INDEX_FILE; the key is not in .git/index.
+    repo.write("a.py", format!("x = 1\ntoken = \"{PAT}\"\n"));
+    let commit = git_output_with_path(repo.path(), &["commit", "-q", "-a", "-m", "all"], &path);
+    assert!(!commit.status.success(), "git commit -a was not blocked");
+    assert!(
+        all_output(&commit).contains("a.py:2"),
+        "{}",
+        all_output(&commit)
+    );
+
+    let commit = git_output_with_path(repo.path(), &["commit", "-q", "-m", "path", "a.py"], &path);
+    assert!(!commit.status.success(), "git commit PATH was not blocked");
+    assert!(
+        all_output(&commit).contains("a.py:2"),
+        "{}",
+        all_output(&commit)
+    );
+
+    // Committing only the clean file passes although a.py has the key.
+    repo.write("b.py", "y = 2\n");
+    let commit = git_output_with_path(repo.path(), &["commit", "-q", "-m", "clean", "b.py"], &path);
+    assert!(commit.status.success(), "{}", all_output(&commit));
+}
