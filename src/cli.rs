@@ -125,6 +125,37 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Scan what is staged for the next commit: the lines it adds to each
+    /// added, modified or renamed file, read from the index. Used by the
+    /// pre-commit hook.
+    Staged {
+        /// Any directory inside the repository.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        limits: ScanLimits,
+    },
+    /// Scan the commits a push adds. Used by the pre-push hook: git passes
+    /// the remote name and URL as arguments and the pushed refs on stdin.
+    /// Without arguments, reads the PRE_COMMIT_* variables that the
+    /// pre-commit framework sets.
+    PrePush {
+        /// Name of the remote being pushed to (or its URL when it has no
+        /// name).
+        remote: Option<String>,
+        /// URL of the remote; accepted as git passes it, not used.
+        url: Option<String>,
+        #[command(flatten)]
+        limits: ScanLimits,
+    },
+    /// Install or remove tightlip's git hooks.
+    Hook {
+        #[command(subcommand)]
+        command: HookCommand,
+        /// Any directory inside the repository.
+        #[arg(long, global = true, default_value = ".")]
+        repo: PathBuf,
+    },
     /// Manage the built-in rules.
     Rules {
         #[command(subcommand)]
@@ -139,4 +170,22 @@ pub enum RulesCommand {
     /// Check the built-in rules: unique ids, a secret capture group,
     /// examples that match and negative examples that do not.
     Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install the pre-commit and pre-push hooks (both unless one is
+    /// chosen). An existing hook is kept and runs first.
+    Install {
+        /// Install only the pre-commit hook (and the pre-push hook if
+        /// --pre-push is given too).
+        #[arg(long)]
+        pre_commit: bool,
+        /// Install only the pre-push hook (and the pre-commit hook if
+        /// --pre-commit is given too).
+        #[arg(long)]
+        pre_push: bool,
+    },
+    /// Remove tightlip's hooks and restore the hooks they replaced.
+    Uninstall,
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cmd;
 pub mod detect;
 pub mod finding;
+pub mod hook;
 pub mod hygiene;
 pub mod ignore_file;
 pub mod logger;

@@ -64,6 +64,11 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
                 fix: *fix,
             },
         ),
+        Command::Staged { path, limits } => cmd::staged::run(global, path, limits),
+        Command::PrePush { remote, limits, .. } => {
+            cmd::pre_push::run(global, remote.as_deref(), limits)
+        }
+        Command::Hook { command, repo } => cmd::hook::run(command, repo),
         Command::Rules { command } => match command {
             RulesCommand::List => cmd::rules::list(global),
             RulesCommand::Check => cmd::rules::check(),

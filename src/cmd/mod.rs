@@ -4,8 +4,11 @@
 pub mod check;
 pub mod config;
 pub mod history;
+pub mod hook;
+pub mod pre_push;
 pub mod rules;
 pub mod scan;
+pub mod staged;
 
 use std::io::{IsTerminal, Write};
 
