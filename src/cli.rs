@@ -22,7 +22,8 @@ pub struct GlobalArgs {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// When to color human output; NO_COLOR in the environment means never.
+    /// When to color human output. With `auto`, a non-empty NO_COLOR or
+    /// TERM=dumb turns color off, and so does output that is not a terminal.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Print secret values in clear. Without it, output shows only a

@@ -211,6 +211,13 @@ pub enum SkipReason {
     MissingObject,
     /// A submodule entry (a commit of another repository).
     Submodule,
+    /// A symbolic link; git stores only its target path, not the content.
+    Symlink,
+    /// A FIFO, socket or device node in the working tree.
+    SpecialFile,
+    /// A directory holding its own `.git`: a nested repository whose files
+    /// the outer repository does not commit.
+    NestedRepository,
 }
 
 impl fmt::Display for SkipReason {
@@ -223,6 +230,9 @@ impl fmt::Display for SkipReason {
             SkipReason::Unreadable { error } => write!(f, "unreadable: {error}"),
             SkipReason::MissingObject => f.write_str("object missing from the repository"),
             SkipReason::Submodule => f.write_str("submodule"),
+            SkipReason::Symlink => f.write_str("symbolic link"),
+            SkipReason::SpecialFile => f.write_str("not a regular file"),
+            SkipReason::NestedRepository => f.write_str("nested repository"),
         }
     }
 }

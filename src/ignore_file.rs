@@ -58,6 +58,15 @@ impl IgnoreList {
     /// Loads `root/.tightlipignore`; a missing file is an empty list.
     pub fn load(root: &Path) -> Result<IgnoreList, IgnoreFileError> {
         let path = root.join(FILE_NAME);
+        match std::fs::metadata(&path) {
+            Ok(metadata) if !metadata.is_file() => {
+                return Err(IgnoreFileError::Read {
+                    source: std::io::Error::other("not a regular file"),
+                    path,
+                });
+            }
+            _ => {}
+        }
         match std::fs::read(&path) {
             Ok(bytes) => IgnoreList::parse(&bytes, &path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(IgnoreList::default()),

@@ -12,8 +12,12 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             if is_broken_pipe(&error) {
-                // The reader (such as `head`) went away; that is not a failure.
-                return ExitCode::from(cmd::EXIT_CLEAN);
+                // The reader (such as `head`) went away before the output
+                // was complete. Commands that report findings map this to
+                // their findings exit code themselves; anywhere else a
+                // truncated output is a failure, never a pass.
+                eprintln!("error: the output was closed before it was complete");
+                return ExitCode::from(cmd::EXIT_ERROR);
             }
             eprintln!("error: {error}");
             for cause in error.chain().skip(1) {

@@ -53,13 +53,25 @@ pub fn emit(report: &Report, global: &GlobalArgs) -> anyhow::Result<u8> {
         report.stats.ignored = ignore.apply(&mut report) as u64;
     }
     let report = &report;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    report::write(report, &options, &mut out)?;
-    out.flush()?;
-    Ok(if report.findings.is_empty() {
+    let code = if report.findings.is_empty() {
         EXIT_CLEAN
     } else {
         EXIT_FINDINGS
-    })
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = report::write(report, &options, &mut out).and_then(|()| out.flush());
+    exit_code_after_write(written, code)
+}
+
+/// Returns `code` when the report was written, and also when the reader
+/// closed the pipe early (as `git commit 2>&1 | head -1` does to a hook):
+/// a closed pipe must never turn findings into a passing exit status.
+/// Other write errors are returned.
+pub fn exit_code_after_write(written: std::io::Result<()>, code: u8) -> anyhow::Result<u8> {
+    match written {
+        Ok(()) => Ok(code),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
+        Err(error) => Err(anyhow::Error::new(error).context("failed to write the report")),
+    }
 }

@@ -50,15 +50,15 @@ pub fn finish(mut report: Report, global: &GlobalArgs, job: Job) -> anyhow::Resu
         let ignore = IgnoreList::load(root)?;
         report.stats.ignored = ignore.apply(&mut report) as u64;
     }
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    write_human(&mut out, &report, job, global.show_secrets, global.quiet)
-        .context("failed to write the report")?;
-    Ok(if report.findings.is_empty() {
+    let code = if report.findings.is_empty() {
         EXIT_CLEAN
     } else {
         EXIT_FINDINGS
-    })
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let written = write_human(&mut out, &report, job, global.show_secrets, global.quiet);
+    crate::cmd::exit_code_after_write(written, code)
 }
 
 /// Writes the human blocking message: each finding with `path:line` and a

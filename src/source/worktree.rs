@@ -22,6 +22,13 @@ use crate::finding::{Location, Match, Report, SkipReason, Skipped, group_matches
 pub enum WorktreeError {
     #[error("path not found: {path}")]
     NotFound { path: PathBuf },
+    #[error("{path} is not a regular file or directory; pass a file or a directory to scan")]
+    NotFileOrDirectory { path: PathBuf },
+    #[error(
+        "{path} is a bare repository with no working tree; use `tightlip history` to scan its \
+         commits"
+    )]
+    BareRepository { path: PathBuf },
     #[error("cannot read the index of the repository at {path}: {source}")]
     Index {
         path: PathBuf,
@@ -46,6 +53,12 @@ pub fn scan_worktree(path: &Path, detector: &Detector) -> Result<Report, Worktre
     let path = std::fs::canonicalize(path).map_err(|_| WorktreeError::NotFound {
         path: path.to_path_buf(),
     })?;
+    if !path.is_file() && !path.is_dir() {
+        return Err(WorktreeError::NotFileOrDirectory { path });
+    }
+    if path.is_dir() && is_bare_repository(&path) {
+        return Err(WorktreeError::BareRepository { path });
+    }
     let repo_root = find_repo_root(if path.is_file() {
         path.parent().unwrap_or(&path)
     } else {
@@ -176,6 +189,11 @@ fn single_file(path: &Path) -> FileList {
     }
 }
 
+/// Whether `dir` is (or lies inside) a repository without a working tree.
+fn is_bare_repository(dir: &Path) -> bool {
+    gix::discover(dir).is_ok_and(|repo| repo.workdir().is_none())
+}
+
 /// Returns the top of the working tree that contains `dir`, if any.
 fn find_repo_root(dir: &Path) -> Option<PathBuf> {
     let repo = gix::discover(dir).ok()?;
@@ -235,7 +253,12 @@ fn repo_files(root: &Path, dir: &Path) -> Result<FileList, WorktreeError> {
                 commit: None,
                 reason: SkipReason::Submodule,
             }),
-            gix::index::entry::Mode::SYMLINK => {}
+            gix::index::entry::Mode::SYMLINK => skipped.push(Skipped {
+                path: path.to_owned(),
+                blob: Some(entry.id.to_string()),
+                commit: None,
+                reason: SkipReason::Symlink,
+            }),
             _ => {
                 chosen.insert(path.to_owned());
             }
@@ -292,11 +315,17 @@ fn plain_files(dir: &Path) -> FileList {
             (path, shown)
         })
         .collect();
-    let skipped = walked
+    let mut skipped: Vec<Skipped> = walked
         .errors
         .iter()
         .map(|(path, error)| unreadable(path, dir, error))
         .collect();
+    skipped.extend(walked.skipped.iter().map(|(path, reason)| Skipped {
+        path: relative_bytes(path, dir),
+        blob: None,
+        commit: None,
+        reason: reason.clone(),
+    }));
     let listing = files.iter().map(|(_, shown)| shown.clone()).collect();
     FileList {
         files,
@@ -316,10 +345,12 @@ fn unreadable(path: &Path, root: &Path, error: &str) -> Skipped {
     }
 }
 
-/// Regular files found by a walk, and the paths it could not read.
+/// Regular files found by a walk, the paths it could not read, and the
+/// entries it passed over on purpose.
 struct Walked {
     files: Vec<PathBuf>,
     errors: Vec<(PathBuf, String)>,
+    skipped: Vec<(PathBuf, SkipReason)>,
 }
 
 /// Walks `dir` in parallel and returns regular files. In a repository the
@@ -329,6 +360,8 @@ struct Walked {
 fn walk(dir: &Path, in_repo: bool) -> Walked {
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
+    let skipped = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let nested = skipped.clone();
     let root = dir.to_path_buf();
     let root_for_errors = dir.to_path_buf();
     ignore::WalkBuilder::new(dir)
@@ -349,12 +382,20 @@ fn walk(dir: &Path, in_repo: bool) -> Walked {
                 return false;
             }
             // A nested repository or submodule keeps its own history.
-            entry.path() == root || !entry.path().join(".git").exists()
+            let keep = entry.path() == root || !entry.path().join(".git").exists();
+            if !keep {
+                nested
+                    .lock()
+                    .expect("no thread panicked holding the lock")
+                    .push((entry.path().to_path_buf(), SkipReason::NestedRepository));
+            }
+            keep
         })
         .build_parallel()
         .run(|| {
             let files = &files;
             let errors = &errors;
+            let skipped = &skipped;
             let root_for_errors = &root_for_errors;
             Box::new(move |entry| {
                 match entry {
@@ -364,7 +405,19 @@ fn walk(dir: &Path, in_repo: bool) -> Walked {
                             .expect("no thread panicked holding the lock")
                             .push(entry.into_path());
                     }
-                    Ok(_) => {}
+                    Ok(entry) => {
+                        let reason = match entry.file_type() {
+                            Some(t) if t.is_symlink() => Some(SkipReason::Symlink),
+                            Some(t) if !t.is_dir() => Some(SkipReason::SpecialFile),
+                            _ => None,
+                        };
+                        if let Some(reason) = reason {
+                            skipped
+                                .lock()
+                                .expect("no thread panicked holding the lock")
+                                .push((entry.into_path(), reason));
+                        }
+                    }
                     Err(error) => {
                         let path =
                             walk_error_path(&error).unwrap_or_else(|| root_for_errors.clone());
@@ -377,6 +430,8 @@ fn walk(dir: &Path, in_repo: bool) -> Walked {
                 ignore::WalkState::Continue
             })
         });
+    let skipped =
+        std::mem::take(&mut *skipped.lock().expect("no thread panicked holding the lock"));
     Walked {
         files: files
             .into_inner()
@@ -384,6 +439,7 @@ fn walk(dir: &Path, in_repo: bool) -> Walked {
         errors: errors
             .into_inner()
             .expect("no thread panicked holding the lock"),
+        skipped,
     }
 }
 
