@@ -33,7 +33,21 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             cmd::pre_push::run(global, remote.as_deref(), limits)
         }
         Command::Hook { command, repo } => cmd::hook::run(command, repo),
-        Command::History { .. } => anyhow::bail!("history is not implemented yet"),
+        Command::History {
+            path,
+            range,
+            since_commit,
+            git_ref,
+            limits,
+        } => {
+            let options = tightlip::source::history::HistoryOptions {
+                range: range.clone(),
+                since_commit: since_commit.clone(),
+                git_ref: git_ref.clone(),
+                threads: None,
+            };
+            cmd::history::run(global, path, options, limits)
+        }
         Command::Rules { command } => match command {
             RulesCommand::List => cmd::rules::list(global),
             RulesCommand::Check => cmd::rules::check(),

@@ -3,6 +3,7 @@
 
 pub mod added;
 pub mod cache_tree;
+pub mod history;
 pub mod index;
 pub mod push;
 pub mod worktree;

@@ -1,0 +1,26 @@
+//! `tightlip history`: scan every commit reachable from any ref.
+
+use std::path::Path;
+
+use crate::cli::{GlobalArgs, ScanLimits};
+use crate::detect::{Detector, DetectorOptions};
+use crate::source::history::{HistoryOptions, scan_history};
+
+/// Runs a history scan and prints the report.
+pub fn run(
+    global: &GlobalArgs,
+    path: &Path,
+    options: HistoryOptions,
+    limits: &ScanLimits,
+) -> anyhow::Result<u8> {
+    let detector = Detector::new(DetectorOptions {
+        max_size: limits.max_size,
+    })?;
+    let mut report = scan_history(path, &detector, &options)?;
+    if report.root.is_none() {
+        report.root = gix::discover(path)
+            .ok()
+            .and_then(|repo| repo.workdir().map(Path::to_path_buf));
+    }
+    super::emit(&report, global)
+}

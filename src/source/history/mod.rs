@@ -1,0 +1,460 @@
+//! History scanning: every blob reachable from any ref, decoded and scanned
+//! once, then attributed to the commit that introduced it.
+//!
+//! # Design
+//!
+//! Reading blobs one by one through the object store resolves each delta
+//! chain from scratch. Instead, each pack's delta tree is walked the way
+//! `gix verify` walks it, so every base is decoded once and the work
+//! spreads over all cores. Git deltifies objects only against objects of
+//! the same type, so the pack entries split cleanly into chains of trees
+//! and commits and chains of blobs ([`odb`]), and the scan runs in phases:
+//!
+//! 1. Decode every tree and commit of every pack (and the loose ones) into
+//!    a compact [`graph::Graph`]: 8 bytes per tree entry, a few words per
+//!    commit. For rust-lang/cargo (129k trees, 34k commits) that is about
+//!    2.6 million entries.
+//! 2. Resolve the refs (branches, remote-tracking branches, tags peeled
+//!    through annotated tags, `refs/stash` and its reflog, notes, a
+//!    detached HEAD) and the revision options to a set of commits, and
+//!    order all reachable commits parents-first, oldest first ([`select`]).
+//! 3. Diff each selected commit's tree against its parents' trees in
+//!    memory, skipping unchanged subtrees by id, to find the first commit
+//!    that introduced each blob at each path ([`intro`]). Blobs that no
+//!    selected commit introduces, such as unreachable objects left in a
+//!    pack, get no path and are never scanned or reported.
+//! 4. Decode the blob chains of every pack through their delta trees and
+//!    scan each blob as it comes out, once per distinct path it was
+//!    introduced at, because rules can depend on the path.
+//! 5. Attach locations to the matches: the introducing commit (author and
+//!    date are read again only for these commits), the refs that reach
+//!    it, and whether HEAD still has that blob at that path.
+//!
+//! A shallow clone's boundary commits count as root commits that add all
+//! their files, and the report says that history is truncated. A tree or
+//! blob that history names but the repository lacks (a partial clone) is
+//! reported as skipped, never silently ignored.
+
+mod graph;
+mod intro;
+mod odb;
+mod select;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bstr::{BString, ByteSlice};
+
+use crate::detect::{BlobScan, Detector};
+use crate::finding::{
+    CommitInfo, Location, Match, Report, SkipReason, Skipped, Stats, group_matches,
+};
+use graph::Graph;
+use intro::Introductions;
+use odb::{Collector, ObjectIndex, ObjectStore, Visitor};
+
+/// Which commits a history scan covers. With no option set, every commit
+/// reachable from any ref.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryOptions {
+    /// `A..B`: commits reachable from B but not from A.
+    pub range: Option<String>,
+    /// Commits reachable from the refs (or `git_ref`) but not from this one.
+    pub since_commit: Option<String>,
+    /// Only commits reachable from this ref or revision.
+    pub git_ref: Option<String>,
+    /// Worker threads for decoding; `None` uses every core.
+    pub threads: Option<usize>,
+}
+
+/// Why a history scan could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("{path}: not a git repository: {message}")]
+    Open { path: String, message: String },
+    #[error("revision `{spec}` could not be resolved: {message}")]
+    Revision { spec: String, message: String },
+    #[error("failed to read {what}: {message}")]
+    Read { what: String, message: String },
+}
+
+/// Scans the history of the repository at `repo` (or containing it).
+pub fn scan_history(
+    repo: &Path,
+    detector: &Detector,
+    options: &HistoryOptions,
+) -> Result<Report, HistoryError> {
+    let started = Instant::now();
+    let repository = gix::discover(repo).map_err(|e| HistoryError::Open {
+        path: repo.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let objects_dir = repository.common_dir().join("objects");
+    let store = ObjectStore::open(&objects_dir, repository.object_hash())?;
+    log::debug!(
+        "{} objects in {} packs ({} bytes) and {} loose objects",
+        store.objects.len(),
+        store.packs.len(),
+        store.pack_bytes(),
+        store.loose_ids.len()
+    );
+
+    let mut metadata = Vec::with_capacity(store.packs.len());
+    let mut blobs = Vec::with_capacity(store.packs.len());
+    for pack in &store.packs {
+        let split = pack.split_by_kind(&store.objects)?;
+        metadata.push(split.metadata);
+        blobs.push(split.blobs);
+    }
+    let mut graph = Graph::build(&store, metadata, options.threads)?;
+    log::debug!(
+        "decoded {} commits and {} tree entries in {:?}",
+        graph.commits.len(),
+        graph.entry_count(),
+        started.elapsed()
+    );
+    let selection = select::select(&repository, &graph, &store.objects, options)?;
+    let introductions = Introductions::compute(&graph, &selection, store.objects.len());
+    log::debug!(
+        "{} (blob, path) pairs introduced by {} commits, after {:?}",
+        introductions.first.len(),
+        selection.selected_count(),
+        started.elapsed()
+    );
+
+    let head_pairs = repository
+        .head_tree_id()
+        .ok()
+        .and_then(|id| store.objects.index(&id))
+        .map(|tree| introductions.pairs_in_tree(&graph, tree))
+        .unwrap_or_default();
+    graph.drop_trees();
+
+    let scanned = scan_blobs(
+        &store,
+        blobs,
+        &graph,
+        &introductions,
+        detector,
+        options.threads,
+    )?;
+    log::debug!(
+        "scanned {} blobs, after {:?}",
+        scanned.blobs,
+        started.elapsed()
+    );
+
+    let mut report = assemble(
+        &repository,
+        &store,
+        &graph,
+        &selection,
+        &introductions,
+        &head_pairs,
+        scanned,
+    )?;
+    for id in &graph.unparsable {
+        report.warnings.push(format!(
+            "object {} could not be parsed and was not scanned",
+            store.objects.id(*id)
+        ));
+    }
+    report.stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// One blob scanned at one path.
+struct BlobResult {
+    blob: ObjectIndex,
+    path: u32,
+    outcome: Result<Vec<Match>, SkipReason>,
+}
+
+#[derive(Default)]
+struct ScanChunk {
+    results: Vec<BlobResult>,
+    blobs: u64,
+    bytes: u64,
+}
+
+struct Scanned {
+    results: Vec<BlobResult>,
+    blobs: u64,
+    bytes: u64,
+    seen: Vec<AtomicBool>,
+}
+
+#[derive(Clone)]
+struct BlobVisitor<'a> {
+    graph: &'a Graph,
+    introductions: &'a Introductions,
+    detector: &'a Detector,
+    seen: &'a [AtomicBool],
+    out: Collector<ScanChunk>,
+}
+
+impl Visitor for BlobVisitor<'_> {
+    fn visit(&mut self, object: ObjectIndex, kind: gix::objs::Kind, data: &[u8]) {
+        if kind != gix::objs::Kind::Blob {
+            return;
+        }
+        let paths = self.introductions.paths_of(object);
+        // A blob with no path is unreachable from the selection; a blob
+        // already seen sits in more than one pack.
+        if paths.is_empty() || self.seen[object as usize].swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let chunk = &mut self.out.local;
+        chunk.blobs += 1;
+        chunk.bytes += data.len() as u64;
+        for &path in paths {
+            let path_bytes = self.introductions.paths.path(self.graph, path);
+            let outcome = match self.detector.scan(path_bytes.as_bstr(), data) {
+                BlobScan::Scanned(matches) if matches.is_empty() => continue,
+                BlobScan::Scanned(matches) => Ok(matches),
+                BlobScan::Skipped(reason) => Err(reason),
+            };
+            chunk.results.push(BlobResult {
+                blob: object,
+                path,
+                outcome,
+            });
+        }
+    }
+}
+
+/// Decodes every blob chain of every pack, then the loose blobs, scanning
+/// each blob that the selection introduced.
+fn scan_blobs(
+    store: &ObjectStore,
+    blobs: Vec<Vec<odb::PackItem>>,
+    graph: &Graph,
+    introductions: &Introductions,
+    detector: &Detector,
+    threads: Option<usize>,
+) -> Result<Scanned, HistoryError> {
+    let seen: Vec<AtomicBool> = (0..store.objects.len())
+        .map(|_| AtomicBool::new(false))
+        .collect();
+    let interrupt = AtomicBool::new(false);
+    let shared = Arc::new(Mutex::new(Vec::new()));
+    {
+        let visitor = BlobVisitor {
+            graph,
+            introductions,
+            detector,
+            seen: &seen,
+            out: Collector::new(shared.clone()),
+        };
+        for (pack, items) in store.packs.iter().zip(blobs) {
+            pack.traverse(items, threads, &interrupt, visitor.clone())?;
+        }
+        store.visit_loose(true, visitor.clone());
+    }
+    let chunks = std::mem::take(&mut *shared.lock().expect("no visitor panicked"));
+    let mut scanned = Scanned {
+        results: Vec::new(),
+        blobs: 0,
+        bytes: 0,
+        seen,
+    };
+    for chunk in chunks {
+        scanned.results.extend(chunk.results);
+        scanned.blobs += chunk.blobs;
+        scanned.bytes += chunk.bytes;
+    }
+    Ok(scanned)
+}
+
+/// Reads the author of `commit` for a report.
+fn commit_info(repo: &gix::Repository, id: &gix::oid) -> CommitInfo {
+    let mut info = CommitInfo {
+        id: id.to_string(),
+        author: String::new(),
+        email: String::new(),
+        date: String::new(),
+        time: 0,
+    };
+    if let Ok(object) = repo.find_object(id)
+        && let Ok(author) =
+            gix::objs::CommitRefIter::from_bytes(&object.data, repo.object_hash()).author()
+    {
+        info.author = author.name.to_str_lossy().trim().to_string();
+        info.email = author.email.to_str_lossy().trim().to_string();
+        info.time = author.seconds();
+        info.date = rfc3339_utc(info.time);
+    }
+    info
+}
+
+/// Formats seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+fn rfc3339_utc(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let second_of_day = seconds.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
+/// Turns scan results into a report with full locations.
+fn assemble(
+    repo: &gix::Repository,
+    store: &ObjectStore,
+    graph: &Graph,
+    selection: &select::Selection,
+    introductions: &Introductions,
+    head_pairs: &rustc_hash::FxHashSet<(ObjectIndex, u32)>,
+    scanned: Scanned,
+) -> Result<Report, HistoryError> {
+    let mut report = Report {
+        command: "history".into(),
+        ..Report::default()
+    };
+    report.warnings.extend(selection.warnings.iter().cloned());
+
+    // Commits that reports name, and the refs that reach each.
+    let mut named: Vec<u32> = scanned
+        .results
+        .iter()
+        .map(|result| introductions.first[&(result.blob, result.path)])
+        .collect();
+    for absent in &introductions.absent {
+        named.push(absent.commit);
+    }
+    let mut missing_pairs: Vec<(ObjectIndex, u32)> = introductions
+        .pairs()
+        .filter(|&(blob, _)| !scanned.seen[blob as usize].load(Ordering::Relaxed))
+        .collect();
+    missing_pairs.sort_unstable();
+    named.extend(missing_pairs.iter().map(|pair| introductions.first[pair]));
+    named.sort_unstable();
+    named.dedup();
+    let reaching = select::refs_reaching(selection, graph.commits.len(), &named);
+    let refs_of = |commit: u32| -> Vec<String> {
+        let position = named.binary_search(&commit).expect("named commit");
+        reaching[position].clone()
+    };
+    let infos: rustc_hash::FxHashMap<u32, CommitInfo> = named
+        .iter()
+        .map(|&slot| {
+            (
+                slot,
+                commit_info(repo, store.objects.id(graph.commits[slot as usize].object)),
+            )
+        })
+        .collect();
+
+    let path_bytes = |path: u32| -> BString { introductions.paths.path(graph, path) };
+
+    let mut matches: Vec<(Match, Location)> = Vec::new();
+    for result in scanned.results {
+        let commit = introductions.first[&(result.blob, result.path)];
+        let blob_id = store.objects.id(result.blob).to_string();
+        let path = path_bytes(result.path);
+        match result.outcome {
+            Ok(found) => {
+                let in_head = head_pairs.contains(&(result.blob, result.path));
+                let refs = refs_of(commit);
+                for m in found {
+                    let location = Location {
+                        path: path.clone(),
+                        line: m.line,
+                        column: m.column,
+                        commit: Some(infos[&commit].clone()),
+                        blob: Some(blob_id.clone()),
+                        refs: refs.clone(),
+                        in_head: Some(in_head),
+                    };
+                    matches.push((m, location));
+                }
+            }
+            Err(reason) => report.skipped.push(Skipped {
+                path,
+                blob: Some(blob_id),
+                commit: Some(infos[&commit].id.clone()),
+                reason,
+            }),
+        }
+    }
+    if !missing_pairs.is_empty() {
+        report.warnings.push(format!(
+            "{} blobs that history names are missing from the object database (a partial or damaged clone); \
+             they are listed as skipped and were not scanned",
+            missing_pairs.len()
+        ));
+    }
+    for (blob, path) in missing_pairs {
+        let commit = introductions.first[&(blob, path)];
+        report.skipped.push(Skipped {
+            path: path_bytes(path),
+            blob: Some(store.objects.id(blob).to_string()),
+            commit: Some(infos[&commit].id.clone()),
+            reason: SkipReason::MissingObject,
+        });
+    }
+    for absent in &introductions.absent {
+        let commit = &infos[&absent.commit].id;
+        let path = path_bytes(absent.path);
+        if absent.is_tree {
+            report.warnings.push(format!(
+                "tree {} at `{}` in commit {commit} is missing from the object database; the files under it were not scanned",
+                absent.id,
+                path.as_bstr()
+            ));
+        }
+        report.skipped.push(Skipped {
+            path,
+            blob: (!absent.is_tree).then(|| absent.id.clone()),
+            commit: Some(commit.clone()),
+            reason: SkipReason::MissingObject,
+        });
+    }
+    report
+        .skipped
+        .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.blob.cmp(&b.blob)));
+
+    report.findings = group_matches(matches);
+    report.stats = Stats {
+        blobs_scanned: scanned.blobs,
+        bytes_scanned: scanned.bytes,
+        commits: selection.selected_count() as u64,
+        refs: selection.refs.len() as u64,
+        skipped: report.skipped.len() as u64,
+        ignored: 0,
+        elapsed_ms: 0,
+        history_truncated: selection.truncated,
+    };
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339_utc;
+
+    #[test]
+    fn rfc3339_epoch_and_leap_day() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_709_210_096), "2024-02-29T12:34:56Z");
+        assert_eq!(rfc3339_utc(1_704_067_200), "2024-01-01T00:00:00Z");
+    }
+}
