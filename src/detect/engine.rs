@@ -4,8 +4,8 @@
 use std::cell::OnceCell;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-use regex::bytes::{Captures, Regex, RegexBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
 use super::compiled::{CompiledRule, Pattern};
 use super::filters;
@@ -22,6 +22,11 @@ const LINE_AHEAD: usize = 2048;
 const MULTILINE_AHEAD: usize = 64 * 1024;
 
 /// The keyword automaton and, per keyword, the rules it triggers.
+///
+/// The search is leftmost-longest and non-overlapping, which is faster
+/// than reporting every overlapping keyword. A hit therefore triggers the
+/// rules of every keyword contained in the one found: a hit on
+/// `access_key` also runs the rules keyed on `key`.
 pub(crate) struct Prefilter {
     automaton: AhoCorasick,
     rules_by_keyword: Vec<Vec<usize>>,
@@ -32,22 +37,37 @@ impl Prefilter {
     /// content rules.
     pub(crate) fn build(rules: &[CompiledRule]) -> anyhow::Result<Prefilter> {
         let mut keywords: Vec<String> = Vec::new();
-        let mut rules_by_keyword: Vec<Vec<usize>> = Vec::new();
+        let mut own_rules: Vec<Vec<usize>> = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
             for keyword in &rule.rule.keywords {
                 let keyword = keyword.to_ascii_lowercase();
                 match keywords.iter().position(|known| *known == keyword) {
-                    Some(existing) => rules_by_keyword[existing].push(index),
+                    Some(existing) => own_rules[existing].push(index),
                     None => {
                         keywords.push(keyword);
-                        rules_by_keyword.push(vec![index]);
+                        own_rules.push(vec![index]);
                     }
                 }
             }
         }
+        let rules_by_keyword = keywords
+            .iter()
+            .map(|keyword| {
+                let mut triggered: Vec<usize> = keywords
+                    .iter()
+                    .zip(&own_rules)
+                    .filter(|(inner, _)| keyword.contains(inner.as_str()))
+                    .flat_map(|(_, rules)| rules.iter().copied())
+                    .collect();
+                triggered.sort_unstable();
+                triggered.dedup();
+                triggered
+            })
+            .collect();
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)?;
         Ok(Prefilter {
             automaton,
@@ -87,8 +107,13 @@ pub(crate) struct TextScan<'a> {
     /// The text every candidate offset refers to.
     pub(crate) base: &'a [u8],
     path_allowed: Vec<Option<bool>>,
+    /// Reusable capture buffers, one per rule.
+    locations: Vec<Option<CaptureLocations>>,
     datajoint: OnceCell<DatajointContext>,
     pub(crate) candidates: Vec<Candidate>,
+    /// Lines of the base text that hold a keyword hit and JSON string
+    /// escapes, as (start, end) byte ranges.
+    pub(crate) escaped_lines: Vec<(usize, usize)>,
 }
 
 impl<'a> TextScan<'a> {
@@ -104,8 +129,10 @@ impl<'a> TextScan<'a> {
             path,
             base,
             path_allowed: vec![None; rules.len()],
+            locations: (0..rules.len()).map(|_| None).collect(),
             datajoint: OnceCell::new(),
             candidates: Vec::new(),
+            escaped_lines: Vec::new(),
         }
     }
 
@@ -114,7 +141,17 @@ impl<'a> TextScan<'a> {
     pub(crate) fn scan_view(&mut self, view: &[u8], map: &dyn Fn(usize) -> usize) {
         let mut progress = vec![RuleProgress::default(); self.rules.len()];
         let prefilter = self.prefilter;
-        for hit in prefilter.automaton.find_overlapping_iter(view) {
+        let is_base = std::ptr::eq(view, self.base);
+        let mut line_checked_until = 0;
+        for hit in prefilter.automaton.find_iter(view) {
+            if is_base && hit.start() >= line_checked_until {
+                let start = line_start(view, hit.start(), usize::MAX);
+                let end = line_end(view, hit.start(), usize::MAX);
+                line_checked_until = end;
+                if has_json_escape(&view[start..end]) {
+                    self.escaped_lines.push((start, end));
+                }
+            }
             for &index in &prefilter.rules_by_keyword[hit.pattern().as_usize()] {
                 if hit.start() < progress[index].scanned_end {
                     continue;
@@ -159,26 +196,31 @@ impl<'a> TextScan<'a> {
         };
         let window = &view[window_start..window_end];
         if !rule.line_contains.is_empty() {
-            let lower = window.to_ascii_lowercase();
             let found = rule
                 .line_contains
                 .iter()
-                .any(|literal| memchr::memmem::find(&lower, literal).is_some());
+                .any(|literal| contains_ignore_ascii_case(window, literal));
             if !found {
                 return window_end;
             }
         }
+        let mut locations = self.locations[index]
+            .take()
+            .unwrap_or_else(|| pattern.regex.capture_locations());
         let mut last_end = hit_end;
         let mut at = 0;
         while at <= window.len() {
-            let Some(captures) = pattern.regex.captures_at(window, at) else {
+            let Some(whole) = pattern.regex.captures_read_at(&mut locations, window, at) else {
                 break;
             };
-            let whole = captures.get(0).expect("group 0 always participates");
-            let Some((group, secret)) = pattern
+            let groups = Groups {
+                window,
+                locations: &locations,
+            };
+            let Some((group, (secret_start, secret_end))) = pattern
                 .secret_groups
                 .iter()
-                .find_map(|&group| captures.get(group).map(|m| (group, m)))
+                .find_map(|&group| groups.span(group).map(|span| (group, span)))
             else {
                 at = whole.end().max(whole.start() + 1);
                 continue;
@@ -186,30 +228,30 @@ impl<'a> TextScan<'a> {
             // A rejected match may have consumed the start of a real one,
             // as `$this->password = "…"` first reads as `this -> password`,
             // so the search resumes inside it.
-            let retry_at = secret.start().max(whole.start() + 1);
-            if cut && secret.end() == window.len() {
+            let retry_at = secret_start.max(whole.start() + 1);
+            if cut && secret_end == window.len() {
                 // The value may go on past the window; a later window
                 // starting nearer to it sees it whole.
                 at = retry_at;
                 continue;
             }
             let bare = pattern.bare_groups.contains(&group);
-            let mut value = secret.as_bytes();
+            let mut value = &window[secret_start..secret_end];
             if bare && value.ends_with(b"}") && !value.contains(&b'{') {
                 value = &value[..value.len() - 1];
             }
-            if !self.accepts(index, pattern, &captures, value, bare) {
+            if !self.accepts(index, pattern, &groups, value, bare) {
                 at = retry_at;
                 continue;
             }
             at = whole.end().max(whole.start() + 1);
-            last_end = last_end.max(window_start + secret.end());
-            let severity = self.severity(index, pattern, &captures, value);
+            last_end = last_end.max(window_start + secret_end);
+            let severity = self.severity(index, pattern, &groups, value);
             let secret_bytes = match rule.rule.normalize {
                 Some(Normalize::PemBody) => pem_body(value),
                 None => value.to_vec(),
             };
-            let start = window_start + secret.start();
+            let start = window_start + secret_start;
             let end = start + value.len();
             self.candidates.push(Candidate {
                 rule: index,
@@ -219,6 +261,7 @@ impl<'a> TextScan<'a> {
                 secret: secret_bytes,
             });
         }
+        self.locations[index] = Some(locations);
         if rule.rule.multiline {
             last_end
         } else {
@@ -231,7 +274,7 @@ impl<'a> TextScan<'a> {
         &self,
         index: usize,
         pattern: &Pattern,
-        captures: &Captures<'_>,
+        groups: &Groups<'_>,
         value: &[u8],
         bare: bool,
     ) -> bool {
@@ -249,10 +292,7 @@ impl<'a> TextScan<'a> {
             return false;
         }
         let unprefixed = &value[rule.public_prefix.min(value.len())..];
-        let name = pattern
-            .name_group
-            .and_then(|group| captures.get(group))
-            .map(|m| m.as_bytes());
+        let name = pattern.name_group.and_then(|group| groups.bytes(group));
         rule.filters.iter().all(|filter| match filter {
             Filter::References => !filters::is_reference(value),
             Filter::Placeholders => !filters::is_placeholder(unprefixed),
@@ -274,17 +314,14 @@ impl<'a> TextScan<'a> {
         &self,
         index: usize,
         pattern: &Pattern,
-        captures: &Captures<'_>,
+        groups: &Groups<'_>,
         value: &[u8],
     ) -> Severity {
         let rule = &self.rules[index].rule;
         let (host, user) = match rule.severity_adjust {
             None => return rule.severity,
             Some(SeverityAdjust::UrlHost) => {
-                let group = |g: Option<usize>| {
-                    g.and_then(|g| captures.get(g))
-                        .map(|m| m.as_bytes().to_vec())
-                };
+                let group = |g: Option<usize>| g.and_then(|g| groups.bytes(g)).map(<[u8]>::to_vec);
                 (group(pattern.host_group), group(pattern.user_group))
             }
             Some(SeverityAdjust::DatajointConfig) => {
@@ -301,6 +338,43 @@ impl<'a> TextScan<'a> {
         }
         severity
     }
+}
+
+/// Whether `line` holds an escaped quote or backslash, as a JSON string
+/// inside a JSON document or a notebook cell does.
+fn has_json_escape(line: &[u8]) -> bool {
+    static QUOTE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    static BACKSLASH: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let quote = QUOTE.get_or_init(|| memchr::memmem::Finder::new(br#"\""#));
+    let backslash = BACKSLASH.get_or_init(|| memchr::memmem::Finder::new(br"\\"));
+    memchr::memchr(b'\\', line).is_some()
+        && (quote.find(line).is_some() || backslash.find(line).is_some())
+}
+
+/// Capture group spans of one match, relative to its window.
+struct Groups<'w> {
+    window: &'w [u8],
+    locations: &'w CaptureLocations,
+}
+
+impl Groups<'_> {
+    fn span(&self, group: usize) -> Option<(usize, usize)> {
+        self.locations.get(group)
+    }
+
+    fn bytes(&self, group: usize) -> Option<&[u8]> {
+        self.span(group)
+            .map(|(start, end)| &self.window[start..end])
+    }
+}
+
+/// Whether `haystack` contains `needle`, which must be lower case, ignoring
+/// ASCII case.
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|candidate| candidate.eq_ignore_ascii_case(needle))
 }
 
 fn lowered(severity: Severity) -> Severity {

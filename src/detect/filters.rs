@@ -47,7 +47,7 @@ pub(crate) fn is_reference(value: &[u8]) -> bool {
     if value.starts_with(b"$") || value.find(b"${").is_some() {
         return true;
     }
-    if value.find(b"{{").is_some() || value.starts_with(b"#{") {
+    if value.find(b"{{").is_some() || value.starts_with(b"#{") || value.find(b"<<").is_some() {
         return true;
     }
     if value.find(b"%(").is_some() && value.find(b")s").is_some() {
@@ -345,7 +345,11 @@ pub(crate) fn is_generic_value(value: &[u8], quoted: bool, path: &[u8]) -> bool 
     if !quoted && (is_source_path(path) || looks_like_expression(value)) {
         return false;
     }
-    if looks_like_path_or_url(value) || is_uuid(value) || is_lower_identifier(value) {
+    if looks_like_path_or_url(value)
+        || is_uuid(value)
+        || is_lower_identifier(value)
+        || is_dotted_identifier(value)
+    {
         return false;
     }
     let has_lower = value.iter().any(u8::is_ascii_lowercase);
@@ -363,22 +367,42 @@ pub(crate) fn is_generic_value(value: &[u8], quoted: bool, path: &[u8]) -> bool 
     if entropy < 3.0 {
         return false;
     }
+    if !has_digit && is_joined_words(value) {
+        return false;
+    }
     has_digit && classes >= 2 || classes >= 3 && has_symbol || value.len() >= 20 && entropy >= 4.0
 }
 
-/// Unquoted values like `self.password`, `config[key]` or `load()`.
+/// `BobGneu_human-format`, `Correct-Horse`: letters-only words joined by
+/// `_`, `-` or `.`, as in identifiers and slugs.
+fn is_joined_words(value: &[u8]) -> bool {
+    let mut words = value.split(|&b| matches!(b, b'_' | b'-' | b'.'));
+    let all_alphabetic = words
+        .clone()
+        .all(|word| !word.is_empty() && word.iter().all(u8::is_ascii_alphabetic));
+    all_alphabetic && words.nth(1).is_some()
+}
+
+/// Unquoted values like `self.password2`, `config[key]`, `load()` or
+/// `module::Type`.
 fn looks_like_expression(value: &[u8]) -> bool {
-    if value
+    value
         .iter()
         .any(|&b| matches!(b, b'(' | b')' | b'[' | b']'))
-    {
-        return true;
-    }
+        || value.find(b"::").is_some()
+        || dotted_parts_all(value, |b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// `core.logAllRefUpdates`, `http.extraHeader`: letters-only identifiers
+/// joined by dots, such as configuration key names.
+fn is_dotted_identifier(value: &[u8]) -> bool {
+    dotted_parts_all(value, |b| b.is_ascii_alphabetic() || b == b'_')
+}
+
+fn dotted_parts_all(value: &[u8], allowed: impl Fn(u8) -> bool) -> bool {
     value.contains(&b'.')
         && value.split(|&b| b == b'.').all(|part| {
-            !part.is_empty()
-                && !part[0].is_ascii_digit()
-                && part.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+            !part.is_empty() && !part[0].is_ascii_digit() && part.iter().all(|&b| allowed(b))
         })
 }
 

@@ -153,7 +153,7 @@ impl Detector {
     ) -> Vec<Match> {
         let mut scan = TextScan::new(&self.rules, &self.prefilter, path, text);
         scan.scan_view(text, &|offset| offset);
-        scan_escaped_lines(&mut scan, text);
+        scan_escaped_lines(&mut scan);
         let candidates = engine::dedup(std::mem::take(&mut scan.candidates), &self.rules);
 
         let mut lines = LineCounter::new(text);
@@ -186,28 +186,17 @@ impl Detector {
     }
 }
 
-/// Scans every line that holds JSON string escapes (`\"` or `\\`) once
+/// Scans each line that holds a keyword hit and JSON string escapes once
 /// more with one level of escapes resolved: a notebook cell or a JSON
 /// document stored inside a JSON string. Matches keep the line of the
 /// original text.
-fn scan_escaped_lines(scan: &mut TextScan<'_>, text: &[u8]) {
-    let mut next_line = 0;
-    let mut escapes: Vec<usize> = memmem::find_iter(text, br#"\""#)
-        .chain(memmem::find_iter(text, br"\\"))
-        .collect();
-    escapes.sort_unstable();
-    for escape in escapes {
-        if escape < next_line {
-            continue;
-        }
-        let start = text::line_start(text, escape, usize::MAX);
-        let end = text::line_end(text, escape, usize::MAX);
-        next_line = end + 1;
+fn scan_escaped_lines(scan: &mut TextScan<'_>) {
+    for (start, end) in std::mem::take(&mut scan.escaped_lines) {
         if end - start > MAX_UNESCAPE_LINE {
             log::debug!("line at byte {start} is too long to unescape");
             continue;
         }
-        let unescaped = text::unescape_json(&text[start..end], start);
+        let unescaped = text::unescape_json(&scan.base[start..end], start);
         scan.scan_view(&unescaped.text, &|offset| unescaped.map(offset));
     }
 }
