@@ -110,6 +110,10 @@ fn pre_push_new_branch_scans_new_commits() {
     assert_eq!(code, Some(1));
     assert_eq!(report["stats"]["commits"], 2);
     assert_eq!(found(&report), [("new.txt".to_string(), new1)]);
+    let location = &report["findings"][0]["locations"][0];
+    assert_eq!(location["date"], "2024-01-01T00:00:00Z");
+    assert_eq!(location["author"], "Test Author");
+    assert_eq!(location["refs"][0], "refs/heads/feature");
 }
 
 #[test]

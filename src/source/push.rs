@@ -447,12 +447,14 @@ fn commit_info(commit: &gix::Commit<'_>) -> anyhow::Result<CommitInfo> {
         .author()
         .with_context(|| format!("failed to read the author of commit {id}"))?;
     let time = author.seconds();
-    let date =
-        gix::date::Time::new(time, 0).format_or_unix(gix::date::time::format::ISO8601_STRICT);
+    // RFC 3339 in UTC with a `Z` suffix, as the history scan writes it.
+    let date = gix::date::Time::new(time, 0)
+        .format_or_unix(gix::date::time::format::ISO8601_STRICT)
+        .replace("+00:00", "Z");
     Ok(CommitInfo {
         id: id.to_string(),
-        author: author.name.to_str_lossy().into_owned(),
-        email: author.email.to_str_lossy().into_owned(),
+        author: author.name.to_str_lossy().trim().to_string(),
+        email: author.email.to_str_lossy().trim().to_string(),
         date,
         time,
     })
