@@ -647,3 +647,39 @@ fn staged_sparse_index() {
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(content_lines(&report), [("app/new.py".to_string(), 1)]);
 }
+
+#[test]
+fn staged_non_utf8_path() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let repo = TempRepo::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(repo.path().join(name), pat_line()).unwrap();
+    repo.git(&["add", "-A"]);
+
+    let (code, report) = staged_json(&repo);
+    assert_eq!(code, Some(1), "{report}");
+    let location = &report["findings"][0]["locations"][0];
+    assert_eq!(location["line"], 1);
+    // JSON carries the exact bytes in base64 beside the lossy text.
+    assert_eq!(location["path_bytes"], "Y2Fm6S50eHQ=");
+
+    let output = repo.tightlip(&["staged"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(r#""caf\xe9.txt":1"#), "{stdout}");
+
+    // The suggested command works as printed.
+    let command = stdout
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("git rm --cached"))
+        .unwrap_or_else(|| panic!("no git rm command in: {stdout}"));
+    let status = std::process::Command::new("sh")
+        .args(["-c", command])
+        .current_dir(repo.path())
+        .status()
+        .expect("run sh");
+    assert!(status.success(), "{command}");
+    let (code, _) = staged_json(&repo);
+    assert_eq!(code, Some(0), "still staged after: {command}");
+}
