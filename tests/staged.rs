@@ -683,3 +683,91 @@ fn staged_non_utf8_path() {
     let (code, _) = staged_json(&repo);
     assert_eq!(code, Some(0), "still staged after: {command}");
 }
+
+/// A small deterministic generator (xorshift64), so a failing sequence of
+/// operations can be replayed from its seed.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Returns the paths git lists as added, modified, renamed or type-changed
+/// in the index relative to HEAD, with renames shown as additions.
+fn git_staged_paths(repo: &TempRepo) -> Vec<String> {
+    let output = repo.git(&[
+        "-c",
+        "core.quotePath=false",
+        "diff",
+        "--cached",
+        "--name-only",
+        "--no-renames",
+        "--diff-filter=AMT",
+    ]);
+    let mut paths: Vec<String> = output.lines().map(str::to_string).collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn staged_changes_match_git() {
+    let repo = TempRepo::new();
+    let dirs = ["", "a/", "a/b/", "c/", "c/d/e/"];
+    let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15);
+    let mut counter = 0;
+    let mut decided_steps = 0;
+
+    for step in 0..60 {
+        for _ in 0..1 + rng.below(4) {
+            let dir = dirs[rng.below(dirs.len() as u64) as usize];
+            let path = format!("{dir}f{}.txt", rng.below(6));
+            let full = repo.path().join(&path);
+            counter += 1;
+            match rng.below(6) {
+                0 if full.exists() => {
+                    repo.git(&["rm", "-q", "-f", "--cached", "--", &path]);
+                    std::fs::remove_file(&full).unwrap();
+                }
+                1 if full.exists() => {
+                    let target_dir = dirs[rng.below(dirs.len() as u64) as usize];
+                    std::fs::create_dir_all(repo.path().join(target_dir)).unwrap();
+                    let target = format!("{target_dir}r{counter}.txt");
+                    repo.git(&["mv", "--", &path, &target]);
+                }
+                2 if full.exists() => {
+                    repo.git(&["update-index", "--chmod=+x", "--", &path]);
+                }
+                _ => {
+                    let body: String = (0..5).map(|i| format!("{path} {i}\n")).collect();
+                    repo.write(&path, format!("{body}change {counter}\n"));
+                    repo.git(&["add", "--", &path]);
+                }
+            }
+        }
+        if rng.below(3) == 0 {
+            repo.git(&[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                &format!("step {step}"),
+            ]);
+        }
+
+        let (decided, changes) = compare_both_ways(&repo);
+        decided_steps += usize::from(decided);
+        let mut ours: Vec<String> = changes.into_iter().map(|row| row.0).collect();
+        ours.sort();
+        assert_eq!(ours, git_staged_paths(&repo), "step {step}");
+    }
+    eprintln!("the cache tree decided {decided_steps} of 60 steps");
+    assert!(
+        decided_steps >= 20,
+        "the cache tree decided only {decided_steps} steps"
+    );
+}
