@@ -422,3 +422,47 @@ fn hook_blocks_commit_all_and_paths() {
     let commit = git_output_with_path(repo.path(), &["commit", "-q", "-m", "clean", "b.py"], &path);
     assert!(commit.status.success(), "{}", all_output(&commit));
 }
+
+#[test]
+fn hook_pre_push_chain_gets_stdin() {
+    let repo = TempRepo::new();
+    let remote = tempfile::tempdir().expect("create temp dir");
+    git_in(
+        remote.path(),
+        &["init", "-q", "--bare", "-b", "main", "r.git"],
+    );
+    let url = remote.path().join("r.git");
+    repo.git(&["remote", "add", "origin", url.to_str().unwrap()]);
+    repo.write("a.txt", "a\n");
+    let head = repo.commit_all("init");
+
+    let hooks = git_hooks_dir(repo.path());
+    fs::create_dir_all(&hooks).unwrap();
+    let existing = "#!/bin/sh\ncat > \"$(git rev-parse --git-dir)/existing-stdin\"\n";
+    fs::write(hooks.join("pre-push"), existing).unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", hooks.join("pre-push").to_str().unwrap()])
+        .status()
+        .unwrap();
+    let output = repo.tightlip(&["hook", "install", "--pre-push"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+
+    let path = path_with_tightlip();
+    let push = git_output_with_path(repo.path(), &["push", "-q", "origin", "main"], &path);
+    assert!(push.status.success(), "{}", all_output(&push));
+    let seen = fs::read_to_string(repo.path().join(".git/existing-stdin")).unwrap();
+    assert!(
+        seen.starts_with(&format!("refs/heads/main {head} refs/heads/main ")),
+        "{seen}"
+    );
+
+    repo.write("deploy.cfg", format!("token = \"{PAT}\"\n"));
+    repo.commit_all("leak");
+    let push = git_output_with_path(repo.path(), &["push", "-q", "origin", "main"], &path);
+    assert!(!push.status.success(), "the push was not blocked");
+    assert!(
+        all_output(&push).contains("deploy.cfg:1"),
+        "{}",
+        all_output(&push)
+    );
+}
