@@ -721,3 +721,91 @@ fn credential_files_by_path() {
         expect(&[])
     );
 }
+
+#[test]
+fn detector_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Detector>();
+}
+
+#[test]
+fn xml_element_secret_found() {
+    let settings = "<settings>\n  <servers>\n    <server>\n      <password>Kx93ndPq21Lm</password>\n      <password>${env.REPO_PASSWORD}</password>\n    </server>\n  </servers>\n</settings>\n";
+    assert_eq!(
+        found("settings.xml", settings),
+        expect(&[("generic.secret-xml-element", 4)])
+    );
+}
+
+#[test]
+fn long_minified_line_scanned_whole() {
+    let filler: String = (0..20_000).map(|i| format!("\"k{i}\":{i},")).collect();
+    let line = format!(
+        "{{{filler}\"api_token\":\"zRj9MCCpPPD8a9VKQqjW\",{filler}\"gh\":\"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa\"}}\n"
+    );
+    let matches = matches_of("bundle.min.json", &line);
+    let rules: Vec<&str> = matches.iter().map(|m| &*m.rule_id).collect();
+    assert_eq!(rules, ["generic.secret-assignment", "github.pat"]);
+    assert_eq!(matches[0].secret.reveal(), b"zRj9MCCpPPD8a9VKQqjW");
+    assert_eq!(matches[0].column as usize, filler.len() + 15);
+}
+
+#[test]
+fn several_secrets_on_one_line() {
+    let line = "creds AKIAMOR4LFENVS98QPN8 ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa AKIAMOR4LFENVS98QPN9\n";
+    let columns: Vec<u32> = matches_of("notes.md", line)
+        .iter()
+        .map(|m| m.column)
+        .collect();
+    assert_eq!(columns, [7, 28, 69]);
+}
+
+#[test]
+fn generic_secret_in_escaped_json() {
+    let fixture =
+        "{\n  \"config\": \"{\\\"db\\\": {\\\"password\\\": \\\"Kx93ndPq21Lm\\\"}}\"\n}\n";
+    let matches = matches_of("deploy/values.json", fixture);
+    assert_eq!(
+        found("deploy/values.json", fixture),
+        expect(&[("generic.secret-assignment", 2)])
+    );
+    assert_eq!(matches[0].secret.reveal(), b"Kx93ndPq21Lm");
+    assert_eq!(matches[0].column, 40, "column in the stored line");
+}
+
+#[test]
+fn authorization_header_literal_found() {
+    let script = "curl -H \"Authorization: Bearer $API_TOKEN\" https://api.example.org\ncurl -H \"Authorization: Bearer zRj9MCCpPPD8a9VKQqjWU5aNBO2C09wG\" https://api.example.org\n";
+    assert_eq!(
+        found("scripts/call.sh", script),
+        expect(&[("generic.authorization-header", 2)])
+    );
+}
+
+#[test]
+fn keyword_flood_still_finds_key() {
+    let mut data = "PRIVATE KEY ".repeat(100_000);
+    data.push_str(&format!(
+        "\n-----BEGIN PRIVATE KEY-----\n{KEY_BODY}-----END PRIVATE KEY-----\n"
+    ));
+    assert_eq!(
+        found("flood.txt", &data),
+        expect(&[("private-key.block", 2)])
+    );
+}
+
+#[test]
+fn many_matches_on_one_line() {
+    let line = "AKIAMOR4LFENVS98QPN8 ".repeat(20_000);
+    let matches = matches_of("ids.txt", &line);
+    assert_eq!(matches.len(), 20_000, "one match per occurrence");
+    assert!(
+        matches
+            .iter()
+            .all(|m| m.fingerprint == matches[0].fingerprint)
+    );
+    let distinct: String = (0..2_000)
+        .map(|i| format!("AKIAMOR4LFENV{i:07} "))
+        .collect();
+    assert_eq!(matches_of("ids.txt", &distinct).len(), 2_000);
+}

@@ -186,24 +186,18 @@ impl<'a> TextScan<'a> {
         let Ok(pattern) = rule.pattern() else {
             return usize::MAX;
         };
-        let window_start = line_start(view, hit_start, LINE_BACK);
-        let (window_end, cut) = if rule.rule.multiline {
-            let end = hit_end.saturating_add(MULTILINE_AHEAD).min(view.len());
-            (end, end < view.len())
-        } else {
-            let end = line_end(view, hit_end, LINE_AHEAD);
-            (end, end < view.len() && view[end] != b'\n')
-        };
+        let (window_start, window_end, cut) =
+            window_around(view, hit_start, hit_end, rule.rule.multiline);
         let window = &view[window_start..window_end];
-        if !rule.line_contains.is_empty() {
-            let found = rule
+        let line_ok = rule.line_contains.is_empty()
+            || rule
                 .line_contains
                 .iter()
                 .any(|literal| contains_ignore_ascii_case(window, literal));
-            if !found {
-                return window_end;
-            }
+        if !line_ok {
+            return window_end;
         }
+
         let mut locations = self.locations[index]
             .take()
             .unwrap_or_else(|| pattern.regex.capture_locations());
@@ -244,29 +238,47 @@ impl<'a> TextScan<'a> {
                 at = retry_at;
                 continue;
             }
-            at = whole.end().max(whole.start() + 1);
+            // Resume at the end of the secret, not of the match: a trailing
+            // boundary character may be the leading one of the next match.
+            at = secret_end.max(whole.start() + 1);
             last_end = last_end.max(window_start + secret_end);
             let severity = self.severity(index, pattern, &groups, value);
-            let secret_bytes = match rule.rule.normalize {
-                Some(Normalize::PemBody) => pem_body(value),
-                None => value.to_vec(),
-            };
             let start = window_start + secret_start;
-            let end = start + value.len();
-            self.candidates.push(Candidate {
-                rule: index,
-                start: map(start),
-                end: map(end - 1) + 1,
-                severity,
-                secret: secret_bytes,
-            });
+            self.push_candidate(index, severity, value, start, map);
         }
         self.locations[index] = Some(locations);
-        if rule.rule.multiline {
-            last_end
-        } else {
+        if !rule.rule.multiline {
             window_end
+        } else if !cut {
+            view.len()
+        } else {
+            // A match starting in the first half of the window would have
+            // ended inside it, so hits there need no new run. This keeps a
+            // blob full of keywords linear.
+            last_end.max(window_end - MULTILINE_AHEAD / 2)
         }
+    }
+
+    fn push_candidate(
+        &mut self,
+        index: usize,
+        severity: Severity,
+        value: &[u8],
+        start: usize,
+        map: &dyn Fn(usize) -> usize,
+    ) {
+        let secret = match self.rules[index].rule.normalize {
+            Some(Normalize::PemBody) => pem_body(value),
+            None => value.to_vec(),
+        };
+        let end = start + value.len();
+        self.candidates.push(Candidate {
+            rule: index,
+            start: map(start),
+            end: map(end - 1) + 1,
+            severity,
+            secret,
+        });
     }
 
     /// Applies length, entropy and decoy filters to one matched value.
@@ -340,7 +352,26 @@ impl<'a> TextScan<'a> {
     }
 }
 
-/// Whether `line` holds an escaped quote or backslash, as a JSON string
+/// Returns the window a rule's regex runs on for a keyword hit, as (start,
+/// end, cut). Single-line rules see the hit's line, bounded on very long
+/// lines; `cut` tells that the window ends before the line does.
+fn window_around(
+    view: &[u8],
+    hit_start: usize,
+    hit_end: usize,
+    multiline: bool,
+) -> (usize, usize, bool) {
+    let start = line_start(view, hit_start, LINE_BACK);
+    if multiline {
+        let end = hit_end.saturating_add(MULTILINE_AHEAD).min(view.len());
+        (start, end, end < view.len())
+    } else {
+        let end = line_end(view, hit_end, LINE_AHEAD);
+        (start, end, end < view.len() && view[end] != b'\n')
+    }
+}
+
+/// Returns whether `line` contains an escaped quote or backslash, as a JSON string
 /// inside a JSON document or a notebook cell does.
 fn has_json_escape(line: &[u8]) -> bool {
     static QUOTE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
@@ -368,7 +399,7 @@ impl Groups<'_> {
     }
 }
 
-/// Whether `haystack` contains `needle`, which must be lower case, ignoring
+/// Returns whether `haystack` contains `needle`, which must be lower case, ignoring
 /// ASCII case.
 fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty()

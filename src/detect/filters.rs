@@ -39,7 +39,7 @@ const SECRET_WORDS: &[&str] = &[
     "credentials",
 ];
 
-/// Whether `value` refers to a value kept elsewhere instead of being one:
+/// Returns whether `value` refers to a value kept elsewhere instead of being one:
 /// shell and CI variables, templates, format placeholders and environment
 /// lookups.
 pub(crate) fn is_reference(value: &[u8]) -> bool {
@@ -101,7 +101,7 @@ fn is_braced_reference(inner: &[u8]) -> bool {
         .any(|word| lower.find(word.as_bytes()).is_some())
 }
 
-/// Whether `value` is empty, null-like, a mask or a fill-in placeholder
+/// Returns whether `value` is empty, null-like, a mask or a fill-in placeholder
 /// such as `<your-password>`, `your_api_key` or `changeme`.
 pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     let value = value.trim();
@@ -161,11 +161,30 @@ pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     {
         return true;
     }
+    if is_upper_case_secret_name(value) {
+        return true;
+    }
     let first = value[0];
     value.iter().all(|&b| b == first)
 }
 
-/// Whether `value` is one of the example credentials that vendors publish
+/// `MYTOKEN`, `API_KEY_HERE`, `DB_PASSWORD`: an upper-case name that
+/// mentions a secret word stands for a value, it is not one.
+fn is_upper_case_secret_name(value: &[u8]) -> bool {
+    let shaped = value[0].is_ascii_uppercase()
+        && value
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !shaped {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "key", "credential"]
+        .iter()
+        .any(|word| lower.find(word.as_bytes()).is_some())
+}
+
+/// Returns whether `value` is one of the example credentials that vendors publish
 /// in their documentation, such as AWS's `AKIAIOSFODNN7EXAMPLE`.
 pub(crate) fn is_vendor_example(value: &[u8]) -> bool {
     value.ends_with(b"EXAMPLE") || value.find(b"EXAMPLEKEY").is_some()
@@ -271,7 +290,7 @@ fn is_secret_word(word: &str) -> bool {
     SECRET_WORDS.contains(&word) || SECRET_WORDS.contains(&singular)
 }
 
-/// Whether an assigned name ends in a password-, secret-, token- or
+/// Returns whether an assigned name ends in a password-, secret-, token- or
 /// key-like word, such as `APP_DB_PASSWORD`, `clientSecretKey` or
 /// `other_key`, but not `private_key_id`, `token_type` or `primary_key`.
 pub(crate) fn is_secret_name(name: &[u8]) -> bool {
@@ -294,7 +313,7 @@ pub(crate) fn is_secret_name(name: &[u8]) -> bool {
     true
 }
 
-/// Whether a called function's name marks its string argument as a secret
+/// Returns whether a called function's name marks its string argument as a secret
 /// (`secret("…")`, `setPassword("…")`) rather than a lookup by name
 /// (`getenv("…")`, `get_secret("…")`).
 pub(crate) fn is_secret_setter(name: &[u8]) -> bool {
@@ -370,7 +389,32 @@ pub(crate) fn is_generic_value(value: &[u8], quoted: bool, path: &[u8]) -> bool 
     if !has_digit && is_joined_words(value) {
         return false;
     }
+    if is_braced_literal(value) || is_public_key_der(value) {
+        return false;
+    }
     has_digit && classes >= 2 || classes >= 3 && has_symbol || value.len() >= 20 && entropy >= 4.0
+}
+
+/// `{string|Buffer}`, `{a: 1}`: an object literal or a type list in braces,
+/// not a value that merely sits in braces like `{word9learn}`.
+fn is_braced_literal(value: &[u8]) -> bool {
+    value.starts_with(b"{")
+        && value
+            .iter()
+            .any(|&b| matches!(b, b'|' | b':' | b',' | b' ' | b'"' | b'\''))
+}
+
+/// Base64 of DER-encoded public keys (SubjectPublicKeyInfo for EC P-256,
+/// P-384, RSA and Ed25519): published keys, not secrets.
+fn is_public_key_der(value: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[
+        b"MFkwEwYHKoZIzj0CAQ",
+        b"MHYwEAYHKoZIzj0CAQ",
+        b"MIIBIjANBgkqhkiG9w0BAQEFAAOC",
+        b"MIICIjANBgkqhkiG9w0BAQEFAAOC",
+        b"MCowBQYDK2VwAyEA",
+    ];
+    PREFIXES.iter().any(|prefix| value.starts_with(prefix))
 }
 
 /// `BobGneu_human-format`, `Correct-Horse`: letters-only words joined by
@@ -465,7 +509,7 @@ fn is_lower_identifier(value: &[u8]) -> bool {
         .all(|&b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-' | b'.'))
 }
 
-/// Whether `host` is a loopback address or name.
+/// Returns whether `host` is a loopback address or name.
 pub(crate) fn is_loopback_host(host: &[u8]) -> bool {
     let host = host.trim().to_ascii_lowercase();
     let host = host

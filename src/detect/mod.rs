@@ -1,8 +1,8 @@
 //! The detector: runs the rules over one blob's bytes and returns matches.
 //!
-//! Building a [`Detector`] parses nothing but the rule list and builds one
-//! keyword automaton; each rule's regex and path matcher compile the first
-//! time a blob needs them. A scan runs the automaton over the text once and
+//! Building a [`Detector`] parses the rule list and builds one keyword
+//! automaton. Each rule's regex and path matcher compile the first time a
+//! blob needs them. A scan runs the automaton over the text once, then
 //! each triggered rule's regex only on a window around its keyword hits.
 
 mod compiled;
@@ -158,8 +158,17 @@ impl Detector {
 
         let mut lines = LineCounter::new(text);
         let mut matches = Vec::with_capacity(candidates.len());
+        let mut allow_line: Option<(usize, usize, bool)> = None;
         for candidate in candidates {
-            if has_allow_marker(text, candidate.start) {
+            let allowed = match allow_line {
+                Some((start, end, allowed)) if (start..=end).contains(&candidate.start) => allowed,
+                _ => {
+                    let line = line_with_allow_marker(text, candidate.start);
+                    allow_line = Some(line);
+                    line.2
+                }
+            };
+            if allowed {
                 continue;
             }
             let (line, column) = lines.position(candidate.start);
@@ -186,7 +195,7 @@ impl Detector {
     }
 }
 
-/// Scans each line that holds a keyword hit and JSON string escapes once
+/// Scans each line that contains a keyword hit and JSON string escapes once
 /// more with one level of escapes resolved: a notebook cell or a JSON
 /// document stored inside a JSON string. Matches keep the line of the
 /// original text.
@@ -201,12 +210,14 @@ fn scan_escaped_lines(scan: &mut TextScan<'_>) {
     }
 }
 
-/// Whether the line holding `offset` carries an inline allow comment.
-fn has_allow_marker(text: &[u8], offset: usize) -> bool {
+/// Returns the bounds of the line holding `offset` and whether that line
+/// carries an inline allow comment.
+fn line_with_allow_marker(text: &[u8], offset: usize) -> (usize, usize, bool) {
     let start = text::line_start(text, offset, usize::MAX);
     let end = text::line_end(text, offset, usize::MAX);
     let line = &text[start..end];
-    ALLOW_MARKERS
+    let allowed = ALLOW_MARKERS
         .iter()
-        .any(|marker| memmem::find(line, marker).is_some())
+        .any(|marker| memmem::find(line, marker).is_some());
+    (start, end, allowed)
 }

@@ -50,7 +50,7 @@ impl Detector {
     }
 }
 
-/// Whether `data` holds private key material: a PEM-style private key
+/// Returns whether `data` contains private key material: a PEM-style private key
 /// header followed by a base64 body, or DER (an ASN.1 SEQUENCE, as in
 /// PKCS#8, PKCS#12 and PKCS#1 files).
 fn has_key_material(data: &[u8]) -> bool {
