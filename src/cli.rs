@@ -90,6 +90,41 @@ pub enum Command {
         #[command(flatten)]
         limits: ScanLimits,
     },
+    /// Show the configuration DataJoint 2.3.5 would resolve when started
+    /// in DIR: each database.* and stores.* value with its source, the
+    /// files it reads and whether git tracks them, look-alike files it
+    /// ignores, and the error an import would raise. Exit status 1 when
+    /// the import would fail or a secrets file it reads is tracked.
+    Config {
+        /// Directory DataJoint would be started in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Read environment variables from FILE (KEY=VALUE lines) on top of
+        /// the current environment.
+        #[arg(long, value_name = "FILE")]
+        env_file: Option<PathBuf>,
+        /// Resolve without the current environment (an --env-file still
+        /// applies).
+        #[arg(long)]
+        no_env: bool,
+        /// Use DIR in place of /run/secrets/datajoint, DataJoint's fallback
+        /// secrets directory.
+        #[arg(long, value_name = "DIR")]
+        system_secrets_dir: Option<PathBuf>,
+    },
+    /// Check credential hygiene: every .secrets/ directory is ignored by a
+    /// tracked .gitignore, holds no tracked file and is private (0700, files
+    /// 0600, owned by you); .env, Terraform state and key files are ignored.
+    /// Exit status 1 when problems remain.
+    Check {
+        /// Directory inside the working tree to check.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Tighten modes and append `.secrets/` to the top-level .gitignore,
+        /// printing each change. Never deletes or untracks a file.
+        #[arg(long)]
+        fix: bool,
+    },
     /// Scan what is staged for the next commit: the lines it adds to each
     /// added, modified or renamed file, read from the index. Used by the
     /// pre-commit hook.

@@ -28,11 +28,6 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
     let global = &cli.global;
     match &cli.command {
         Command::Scan { path, limits } => cmd::scan::run(path, limits, global),
-        Command::Staged { path, limits } => cmd::staged::run(global, path, limits),
-        Command::PrePush { remote, limits, .. } => {
-            cmd::pre_push::run(global, remote.as_deref(), limits)
-        }
-        Command::Hook { command, repo } => cmd::hook::run(command, repo),
         Command::History {
             path,
             range,
@@ -48,6 +43,32 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             };
             cmd::history::run(global, path, options, limits)
         }
+        Command::Config {
+            dir,
+            env_file,
+            no_env,
+            system_secrets_dir,
+        } => cmd::config::run(
+            global,
+            &cmd::config::ConfigArgs {
+                dir: dir.clone(),
+                env_file: env_file.clone(),
+                no_env: *no_env,
+                system_secrets_dir: system_secrets_dir.clone(),
+            },
+        ),
+        Command::Check { path, fix } => cmd::check::run(
+            global,
+            &cmd::check::CheckArgs {
+                path: path.clone(),
+                fix: *fix,
+            },
+        ),
+        Command::Staged { path, limits } => cmd::staged::run(global, path, limits),
+        Command::PrePush { remote, limits, .. } => {
+            cmd::pre_push::run(global, remote.as_deref(), limits)
+        }
+        Command::Hook { command, repo } => cmd::hook::run(command, repo),
         Command::Rules { command } => match command {
             RulesCommand::List => cmd::rules::list(global),
             RulesCommand::Check => cmd::rules::check(),

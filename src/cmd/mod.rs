@@ -1,6 +1,8 @@
 //! One module per subcommand. Each `run` returns the process exit code:
 //! 0 nothing found, 1 findings, 2 the command could not run.
 
+pub mod check;
+pub mod config;
 pub mod history;
 pub mod hook;
 pub mod pre_push;
