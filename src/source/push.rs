@@ -106,8 +106,8 @@ pub fn push_range(
         match peel_to_commit_if_present(repo, update.remote_oid)? {
             Some(id) => hidden.push(id),
             None => warnings.push(format!(
-                "{} on the remote is at {}, which this repository does not have; \
-                 commits already on the remote may be scanned again (`git fetch` avoids that)",
+                "{} on the remote is at {}, which this repository does not have, \
+                 so commits already on the remote may be scanned again (`git fetch` avoids that)",
                 update.remote_ref, update.remote_oid
             )),
         }
