@@ -834,3 +834,33 @@ fn staged_changes_match_git() {
         "the cache tree decided only {decided_steps} steps"
     );
 }
+
+#[test]
+fn staged_honors_tightlipignore() {
+    let repo = TempRepo::new();
+    repo.write("svc-a/README.md", pat_line());
+    repo.git(&["add", "-A"]);
+    let (code, report) = staged_json(&repo);
+    assert_eq!(code, Some(1));
+    let fingerprint = report["findings"][0]["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_string();
+
+    // Keyed by fingerprint and full path, in both the human and JSON runs.
+    repo.write(
+        ".tightlipignore",
+        format!("{fingerprint} svc-a/README.md\n"),
+    );
+    let (code, report) = staged_json(&repo);
+    assert_eq!(code, Some(0), "{report}");
+    let output = repo.tightlip(&["staged"]);
+    assert_eq!(output.status.code(), Some(0));
+
+    // The same secret at another path is still reported.
+    repo.write("svc-b/README.md", pat_line());
+    repo.git(&["add", "-A"]);
+    let (code, report) = staged_json(&repo);
+    assert_eq!(code, Some(1));
+    assert_eq!(content_lines(&report), [("svc-b/README.md".to_string(), 1)]);
+}
