@@ -1,12 +1,17 @@
 //! The `.tightlipignore` file: findings a team has reviewed and accepted.
 //!
-//! Each non-empty line that does not start with `#` is either a
-//! fingerprint (32 hex digits), which ignores that secret wherever it
-//! appears, or a fingerprint, one space and a repository-relative path,
-//! which ignores it only at that path. Keying on the full path keeps two
-//! files with the same name apart. The file holds fingerprints only, never
-//! a secret value, so committing it is safe. Every command reads the same
-//! file the same way.
+//! Each non-empty line that does not start with `#` is one of:
+//!
+//! - a fingerprint (32 hex digits), which ignores that secret wherever it
+//!   appears;
+//! - a fingerprint, one space and a repository-relative path, which ignores
+//!   it only at that path, so two files with the same name stay apart;
+//! - `path:` followed by a glob (`*` stays within one directory, `**`
+//!   crosses directories), which ignores every finding in matching files,
+//!   for test fixtures and rule examples.
+//!
+//! The file holds fingerprints and paths only, never a secret value, so
+//! committing it is safe. Every command reads the same file the same way.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -29,9 +34,16 @@ pub enum IgnoreFileError {
     },
     #[error(
         "{path}:{line}: expected a 32-digit hex fingerprint, optionally followed by a space \
-         and a path; fix or delete the line"
+         and a path, or `path:` and a glob; fix or delete the line"
     )]
     InvalidLine { path: PathBuf, line: usize },
+    #[error("{path}:{line}: invalid glob: {source}")]
+    InvalidGlob {
+        path: PathBuf,
+        line: usize,
+        #[source]
+        source: globset::Error,
+    },
 }
 
 /// Parsed ignore entries.
@@ -39,6 +51,7 @@ pub enum IgnoreFileError {
 pub struct IgnoreList {
     everywhere: HashSet<String>,
     at_path: HashMap<String, HashSet<BString>>,
+    globs: Option<globset::GlobSet>,
 }
 
 impl IgnoreList {
@@ -55,9 +68,24 @@ impl IgnoreList {
     /// Parses ignore-file bytes; `path` is used in error messages only.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<IgnoreList, IgnoreFileError> {
         let mut list = IgnoreList::default();
+        let mut globs = globset::GlobSetBuilder::new();
+        let mut glob_count = 0;
         for (index, raw) in bytes.lines().enumerate() {
             let line = raw.trim_end_with(|c| c == '\r');
             if line.trim().is_empty() || line.trim_start().starts_with(b"#") {
+                continue;
+            }
+            if let Some(pattern) = line.strip_prefix(b"path:") {
+                let glob = globset::GlobBuilder::new(&pattern.to_str_lossy())
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|source| IgnoreFileError::InvalidGlob {
+                        path: path.to_path_buf(),
+                        line: index + 1,
+                        source,
+                    })?;
+                globs.add(glob);
+                glob_count += 1;
                 continue;
             }
             let (fingerprint, rest) = match line.find_byte(b' ') {
@@ -84,11 +112,27 @@ impl IgnoreList {
                 }
             }
         }
+        if glob_count > 0 {
+            let set = globs
+                .build()
+                .map_err(|source| IgnoreFileError::InvalidGlob {
+                    path: path.to_path_buf(),
+                    line: 0,
+                    source,
+                })?;
+            list.globs = Some(set);
+        }
         Ok(list)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.everywhere.is_empty() && self.at_path.is_empty()
+        self.everywhere.is_empty() && self.at_path.is_empty() && self.globs.is_none()
+    }
+
+    fn path_ignored(&self, path: &[u8]) -> bool {
+        self.globs
+            .as_ref()
+            .is_some_and(|set| set.is_match(path.to_path_lossy()))
     }
 
     /// Removes ignored locations from `report`, drops findings left with
@@ -104,11 +148,12 @@ impl IgnoreList {
                 finding.locations.clear();
                 continue;
             }
-            if let Some(paths) = self.at_path.get(&finding.fingerprint) {
-                let before = finding.locations.len();
-                finding.locations.retain(|l| !paths.contains(&l.path));
-                removed += before - finding.locations.len();
-            }
+            let paths = self.at_path.get(&finding.fingerprint);
+            let before = finding.locations.len();
+            finding.locations.retain(|l| {
+                !(paths.is_some_and(|p| p.contains(&l.path)) || self.path_ignored(&l.path))
+            });
+            removed += before - finding.locations.len();
         }
         report.findings.retain(|f| !f.locations.is_empty());
         removed
@@ -127,6 +172,16 @@ mod tests {
         let list = IgnoreList::parse(text.as_bytes(), Path::new("x")).unwrap();
         assert!(list.everywhere.is_empty());
         assert!(list.at_path[FP].contains(&BString::from("svc a/README.md")));
+    }
+
+    #[test]
+    fn glob_matches_within_and_across_dirs() {
+        let list =
+            IgnoreList::parse(b"path:tests/**\npath:rules/*.toml\n", Path::new("x")).unwrap();
+        assert!(list.path_ignored(b"tests/a/b.rs"));
+        assert!(list.path_ignored(b"rules/aws.toml"));
+        assert!(!list.path_ignored(b"rules/sub/aws.toml"));
+        assert!(!list.path_ignored(b"src/tests.rs"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod detect;
+pub mod effective;
 pub mod finding;
 pub mod hook;
 pub mod hygiene;

@@ -487,10 +487,10 @@ fn hygiene_problems_become_findings() {
     assert_eq!(problems.len(), 3, "{problems:?}");
     let findings: Vec<_> = problems.iter().map(|p| p.to_finding()).collect();
     let ids: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
-    assert!(ids.contains(&"hygiene/secrets-dir-mode"), "{ids:?}");
+    assert!(ids.contains(&"hygiene.secrets-dir-mode"), "{ids:?}");
     let mode = findings
         .iter()
-        .find(|f| &*f.rule_id == "hygiene/secrets-dir-mode")
+        .find(|f| &*f.rule_id == "hygiene.secrets-dir-mode")
         .unwrap();
     assert_eq!(mode.locations[0].path, ".secrets");
     assert!(mode.secret.is_empty());

@@ -236,3 +236,15 @@ fn ignore_file_invalid_line_exits_2() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(".tightlipignore:1"), "{stderr}");
 }
+
+#[test]
+fn ignore_file_path_glob() {
+    let repo = TempRepo::new();
+    repo.write("fixtures/a/token.txt", token_line());
+    repo.write("src/token.txt", token_line());
+    repo.write(".tightlipignore", "path:fixtures/**\n");
+
+    let output = repo.tightlip(&["scan", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(finding_paths(&json_of(&output)), ["src/token.txt"]);
+}

@@ -17,10 +17,11 @@ pub fn run(
         max_size: limits.max_size,
     })?;
     let mut report = scan_history(path, &detector, &options)?;
-    if report.root.is_none() {
-        report.root = gix::discover(path)
-            .ok()
-            .and_then(|repo| repo.workdir().map(Path::to_path_buf));
+    if let Ok(repo) = gix::discover(path) {
+        crate::effective::mark_history(&mut report, &repo);
+        if report.root.is_none() {
+            report.root = repo.workdir().map(Path::to_path_buf);
+        }
     }
     super::emit(&report, global)
 }

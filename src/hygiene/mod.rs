@@ -88,11 +88,11 @@ pub struct Problem {
 
 impl Problem {
     /// Converts the problem into a path finding with rule id
-    /// `hygiene/<kind>`, so that every report format can carry it. The
+    /// `hygiene.<kind>`, so that every report format can carry it. The
     /// finding's secret is empty and its fingerprint covers the kind and
     /// the path.
     pub fn to_finding(&self) -> Finding {
-        let rule_id = format!("hygiene/{}", self.kind);
+        let rule_id = format!("hygiene.{}", self.kind);
         let fingerprint = fingerprint_of(&[rule_id.as_bytes(), self.path.as_bytes()]);
         Finding {
             rule_id: rule_id.into(),

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use bstr::ByteSlice;
 
 use super::WriteOptions;
-use crate::finding::{Finding, Location, Report, Severity, SkipReason};
+use crate::finding::{Finding, Location, MatchKind, Report, Severity, SkipReason};
 
 /// Maximum number of extra locations printed under one finding.
 const MAX_LOCATIONS_SHOWN: usize = 10;
@@ -85,7 +85,10 @@ fn write_finding(
         finding.description
     )?;
     writeln!(out, "  at {}", describe_location(first))?;
-    if options.show_secrets {
+    if finding.secret.is_empty() || finding.kind == MatchKind::Path {
+        // Path findings are about the whole file; hygiene problems carry
+        // no value at all.
+    } else if options.show_secrets {
         writeln!(out, "  secret: {}", finding.secret.reveal().to_str_lossy())?;
     } else {
         writeln!(out, "  secret: {}", finding.secret.redacted())?;
@@ -110,12 +113,17 @@ fn write_finding(
 
 /// Formats `path:line:column`, then the commit, date, author and refs.
 fn describe_location(location: &Location) -> String {
-    let mut text = format!(
-        "{}:{}:{}",
-        display_path(&location.path),
-        location.line,
-        location.column
-    );
+    // Line 0 marks a finding about a whole file or directory.
+    let mut text = if location.line == 0 {
+        display_path(&location.path)
+    } else {
+        format!(
+            "{}:{}:{}",
+            display_path(&location.path),
+            location.line,
+            location.column
+        )
+    };
     if let Some(commit) = &location.commit {
         let short = &commit.id[..commit.id.len().min(12)];
         let day = &commit.date[..commit.date.len().min(10)];

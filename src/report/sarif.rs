@@ -48,17 +48,18 @@ fn results_of(finding: &Finding, rule_index: usize) -> Vec<Value> {
             if let Some(commit) = &location.commit {
                 message.push_str(&format!(" introduced in commit {}", commit.id));
             }
+            let mut physical = json!({"artifactLocation": {"uri": uri_of(&location.path)}});
+            // SARIF regions start at line 1; line 0 marks a whole-file finding.
+            if location.line > 0 {
+                physical["region"] =
+                    json!({"startLine": location.line, "startColumn": location.column.max(1)});
+            }
             let mut result = json!({
                 "ruleId": &*finding.rule_id,
                 "ruleIndex": rule_index,
                 "level": level(finding.severity),
                 "message": {"text": message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri_of(&location.path)},
-                        "region": {"startLine": location.line, "startColumn": location.column}
-                    }
-                }],
+                "locations": [{"physicalLocation": physical}],
                 "partialFingerprints": {"tightlipFingerprint/v1": finding.fingerprint},
                 "properties": {"severity": finding.severity, "kind": finding.kind}
             });

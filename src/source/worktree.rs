@@ -35,6 +35,9 @@ pub enum WorktreeError {
 struct FileList {
     files: Vec<(PathBuf, BString)>,
     skipped: Vec<Skipped>,
+    /// Every path of the tree, beyond the scanned subdirectory too, for
+    /// finding DataJoint configuration files; submodules as `<path>/.git`.
+    listing: Vec<BString>,
 }
 
 /// Scans the working tree under `path` (a file or a directory).
@@ -115,6 +118,7 @@ pub fn scan_worktree(path: &Path, detector: &Detector) -> Result<Report, Worktre
     report.stats.bytes_scanned = bytes.into_inner();
     report.stats.skipped = skipped.len() as u64;
     report.skipped = skipped;
+    crate::effective::mark_with_listing(&mut report, &list.listing);
     report.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }
@@ -166,6 +170,7 @@ fn single_file(path: &Path) -> FileList {
             .unwrap_or_default(),
     };
     FileList {
+        listing: vec![shown.clone()],
         files: vec![(path.to_path_buf(), shown)],
         skipped: Vec::new(),
     }
@@ -202,12 +207,20 @@ fn repo_files(root: &Path, dir: &Path) -> Result<FileList, WorktreeError> {
     let prefix = relative_bytes(dir, root);
     let mut skipped = Vec::new();
     let mut chosen: BTreeSet<BString> = BTreeSet::new();
+    let mut listing: Vec<BString> = Vec::new();
 
     let index = repo
         .index_or_empty()
         .map_err(|e| index_error(Box::new(e)))?;
     for entry in index.entries() {
         let path = entry.path(&index);
+        if entry.mode == gix::index::entry::Mode::COMMIT {
+            let mut boundary = path.to_owned();
+            boundary.extend_from_slice(b"/.git");
+            listing.push(boundary);
+        } else {
+            listing.push(path.to_owned());
+        }
         if !is_under(path, &prefix) {
             continue;
         }
@@ -231,7 +244,9 @@ fn repo_files(root: &Path, dir: &Path) -> Result<FileList, WorktreeError> {
 
     let walked = walk(dir, true);
     for path in walked.files {
-        chosen.insert(relative_bytes(&path, root));
+        let shown = relative_bytes(&path, root);
+        listing.push(shown.clone());
+        chosen.insert(shown);
     }
     skipped.extend(
         walked
@@ -252,7 +267,11 @@ fn repo_files(root: &Path, dir: &Path) -> Result<FileList, WorktreeError> {
                 .map(|_| (absolute, shown))
         })
         .collect();
-    Ok(FileList { files, skipped })
+    Ok(FileList {
+        files,
+        skipped,
+        listing,
+    })
 }
 
 /// Whether `path` is `prefix` itself or lies below it; an empty prefix
@@ -265,7 +284,7 @@ fn is_under(path: &[u8], prefix: &[u8]) -> bool {
 
 fn plain_files(dir: &Path) -> FileList {
     let walked = walk(dir, false);
-    let files = walked
+    let files: Vec<(PathBuf, BString)> = walked
         .files
         .into_iter()
         .map(|path| {
@@ -278,7 +297,12 @@ fn plain_files(dir: &Path) -> FileList {
         .iter()
         .map(|(path, error)| unreadable(path, dir, error))
         .collect();
-    FileList { files, skipped }
+    let listing = files.iter().map(|(_, shown)| shown.clone()).collect();
+    FileList {
+        files,
+        skipped,
+        listing,
+    }
 }
 
 fn unreadable(path: &Path, root: &Path, error: &str) -> Skipped {
