@@ -466,3 +466,18 @@ fn hook_pre_push_chain_gets_stdin() {
         all_output(&push)
     );
 }
+
+#[test]
+fn hook_install_bare_repository() {
+    let dir = tempfile::tempdir().expect("create temp dir");
+    git_in(dir.path(), &["init", "-q", "--bare", "r.git"]);
+    let bare = dir.path().join("r.git");
+
+    let output = tightlip_in(&bare, &["hook", "install", "--pre-push"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert!(bare.join("hooks/pre-push").exists());
+    assert_eq!(
+        fs::canonicalize(git_hooks_dir(&bare)).unwrap(),
+        fs::canonicalize(bare.join("hooks")).unwrap()
+    );
+}

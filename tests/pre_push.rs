@@ -430,3 +430,44 @@ fn pre_push_message_names_commit() {
         "the token is printed in clear: {stdout}"
     );
 }
+
+#[test]
+fn pre_push_tag_of_published_commit() {
+    let p = Pushed::new();
+    p.repo.write("a.txt", format!("token = \"{PAT}\"\n"));
+    let published = p.repo.commit_all("published before the hook");
+    p.publish("main");
+    p.repo.git(&["tag", "v0"]);
+
+    // A lightweight tag on a commit the remote already has adds nothing.
+    let (code, report) = p.pre_push(&[line("refs/tags/v0", &published, "refs/tags/v0", ZERO)]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["stats"]["commits"], 0);
+}
+
+#[test]
+fn pre_push_remote_as_url() {
+    let p = Pushed::new();
+    p.repo.write("a.txt", "a\n");
+    let base = p.repo.commit_all("init");
+    p.publish("main");
+    p.repo.write("b.txt", format!("token = \"{PAT}\"\n"));
+    let head = p.repo.commit_all("key");
+
+    // `git push URL` passes the URL as the remote name, so there are no
+    // remote-tracking refs and only the remote oid bounds the range.
+    let input = format!(
+        "{}\n",
+        line("refs/heads/main", &head, "refs/heads/main", &base)
+    );
+    let output = tightlip_with_input(
+        p.repo.path(),
+        &["pre-push", p.url(), p.url(), "--format", "json"],
+        input.as_bytes(),
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = json_of(&output);
+    assert_eq!(report["stats"]["commits"], 1);
+    assert_eq!(found(&report), [("b.txt".to_string(), head)]);
+}
