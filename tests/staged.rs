@@ -548,7 +548,7 @@ fn compare_both_ways(repo: &TempRepo) -> (bool, ChangeRows) {
     }
 }
 
-/// A committed repository with nested directories, so the cache tree has
+/// Creates a committed repository with nested directories, so the cache tree has
 /// several levels.
 fn committed_tree() -> TempRepo {
     let repo = TempRepo::new();

@@ -89,13 +89,16 @@ pub fn write_human(
         return Ok(());
     }
 
-    let what = match job {
+    let operation = match job {
         Job::Commit { .. } => "this commit",
         Job::Push => "this push",
     };
     let count = report.findings.len();
     let noun = if count == 1 { "secret" } else { "secrets" };
-    writeln!(out, "tightlip: blocked {what}: it adds {count} {noun}.")?;
+    writeln!(
+        out,
+        "tightlip: blocked {operation}: it adds {count} {noun}."
+    )?;
     writeln!(out)?;
     for finding in &report.findings {
         write_finding(out, finding, show_secrets)?;
@@ -284,8 +287,8 @@ mod tests {
 
     #[test]
     fn display_path_escapes_newline() {
-        let shown = display_path(BStr::new("a\nb"));
-        assert!(!shown.contains('\n'), "{shown}");
+        let displayed = display_path(BStr::new("a\nb"));
+        assert!(!displayed.contains('\n'), "{displayed}");
     }
 
     #[test]
