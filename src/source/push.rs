@@ -116,12 +116,14 @@ pub fn push_range(
     let mut seen = HashSet::new();
     let mut commits = Vec::new();
     for update in updates.iter().filter(|update| !update.is_deletion()) {
-        let tip = peel_to_commit_if_present(repo, update.local_oid)?.with_context(|| {
-            format!(
-                "{} ({}) is not in this repository, so the commits it adds cannot be computed",
-                update.local_ref, update.local_oid
-            )
-        })?;
+        let tip = peel_to_commit_if_present(repo, update.local_oid)
+            .with_context(|| format!("cannot scan the push of {}", update.local_ref))?
+            .with_context(|| {
+                format!(
+                    "{} ({}) is not in this repository, so the commits it adds cannot be computed",
+                    update.local_ref, update.local_oid
+                )
+            })?;
         let walk = repo
             .rev_walk([tip])
             .with_hidden(hidden.iter().copied())
