@@ -7,7 +7,7 @@
 #
 # Environment:
 #   PRE_COMMIT_VERSION  pre-commit version to install (default 4.7.0)
-#   CARGO_TARGET_DIR    holds the virtualenv and is reused by the
+#   CARGO_TARGET_DIR    contains the virtualenv and is reused by the
 #                       `cargo install` that pre-commit runs for
 #                       `language: rust`, so repeated runs are faster
 # Exits non-zero when any check fails.
