@@ -481,3 +481,35 @@ fn hook_install_bare_repository() {
         fs::canonicalize(bare.join("hooks")).unwrap()
     );
 }
+
+#[test]
+fn hook_shipped_pre_push_blocks_push() {
+    let repo = TempRepo::new();
+    let remote = tempfile::tempdir().expect("create temp dir");
+    git_in(
+        remote.path(),
+        &["init", "-q", "--bare", "-b", "main", "r.git"],
+    );
+    let url = remote.path().join("r.git");
+    repo.git(&["remote", "add", "origin", url.to_str().unwrap()]);
+    repo.write("deploy.cfg", format!("token = \"{PAT}\"\n"));
+    repo.commit_all("leak");
+
+    let hooks = git_hooks_dir(repo.path());
+    fs::create_dir_all(&hooks).unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-push");
+    fs::copy(&shipped, hooks.join("pre-push")).unwrap();
+    assert!(is_executable(&hooks.join("pre-push")));
+
+    let push = git_output_with_path(
+        repo.path(),
+        &["push", "-q", "origin", "main"],
+        &path_with_tightlip(),
+    );
+    assert!(!push.status.success(), "the push was not blocked");
+    assert!(
+        all_output(&push).contains("deploy.cfg:1"),
+        "{}",
+        all_output(&push)
+    );
+}
