@@ -471,3 +471,53 @@ fn pre_push_remote_as_url() {
     assert_eq!(report["stats"]["commits"], 1);
     assert_eq!(found(&report), [("b.txt".to_string(), head)]);
 }
+
+#[test]
+fn pre_push_tag_of_blob_and_tree() {
+    let p = Pushed::new();
+    p.repo.write("a.txt", "a\n");
+    p.repo.commit_all("init");
+    p.publish("main");
+    p.repo
+        .write("keys/deploy.cfg", format!("token = \"{PAT}\"\n"));
+    p.repo.git(&["add", "keys/deploy.cfg"]);
+    let blob = p.repo.git(&["rev-parse", ":keys/deploy.cfg"]);
+    let tree = p.repo.git(&["write-tree"]);
+    p.repo
+        .git(&["tag", "-a", "-m", "a blob", "blob-tag", &blob]);
+    p.repo.git(&["tag", "tree-tag", &tree]);
+    let blob_tag = p.rev("refs/tags/blob-tag");
+
+    let (code, report) = p.pre_push(&[
+        line("refs/tags/blob-tag", &blob_tag, "refs/tags/blob-tag", ZERO),
+        line("refs/tags/tree-tag", &tree, "refs/tags/tree-tag", ZERO),
+    ]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["stats"]["commits"], 0);
+    let locations = report["findings"][0]["locations"].as_array().unwrap();
+    let mut paths: Vec<&str> = locations
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    // A bare blob has no path, so the ref name stands in for it.
+    assert_eq!(paths, ["keys/deploy.cfg", "refs/tags/blob-tag"]);
+    assert!(locations.iter().all(|l| l["commit"].is_null()));
+}
+
+#[test]
+fn pre_push_remote_blob_tag_ignored() {
+    let p = Pushed::new();
+    p.repo.write("a.txt", "a\n");
+    p.repo.commit_all("init");
+    p.publish("main");
+    p.repo.git(&["add", "a.txt"]);
+    let blob = p.repo.git(&["rev-parse", ":a.txt"]);
+    p.repo.write("b.txt", "b\n");
+    let head = p.repo.commit_all("second");
+
+    // A remote oid that names a blob bounds nothing and is no error.
+    let (code, report) = p.pre_push(&[line("refs/heads/main", &head, "refs/heads/main", &blob)]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["stats"]["commits"], 1);
+}
