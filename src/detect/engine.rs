@@ -20,6 +20,9 @@ const LINE_AHEAD: usize = 2048;
 /// How far a multi-line rule's window reaches ahead of a keyword hit. A
 /// PEM or PGP private key block is well under this.
 const MULTILINE_AHEAD: usize = 64 * 1024;
+/// Escaped lines up to this length are unescaped whole. Longer ones, as in
+/// minified files, are unescaped only in windows around keyword hits.
+const MAX_UNESCAPE_LINE: usize = 1 << 20;
 
 /// The keyword automaton and, per keyword, the rules it triggers.
 ///
@@ -111,8 +114,8 @@ pub(crate) struct TextScan<'a> {
     locations: Vec<Option<CaptureLocations>>,
     datajoint: OnceCell<DatajointContext>,
     pub(crate) candidates: Vec<Candidate>,
-    /// Lines of the base text that hold a keyword hit and JSON string
-    /// escapes, as (start, end) byte ranges.
+    /// Regions of the base text with a keyword hit and JSON string escapes,
+    /// as (start, end) byte ranges: whole lines, or windows of long lines.
     pub(crate) escaped_lines: Vec<(usize, usize)>,
 }
 
@@ -142,14 +145,19 @@ impl<'a> TextScan<'a> {
         let mut progress = vec![RuleProgress::default(); self.rules.len()];
         let prefilter = self.prefilter;
         let is_base = std::ptr::eq(view, self.base);
-        let mut line_checked_until = 0;
+        let mut line = (0, 0);
+        let mut line_has_escape = false;
         for hit in prefilter.automaton.find_iter(view) {
-            if is_base && hit.start() >= line_checked_until {
-                let start = line_start(view, hit.start(), usize::MAX);
-                let end = line_end(view, hit.start(), usize::MAX);
-                line_checked_until = end;
-                if has_json_escape(&view[start..end]) {
-                    self.escaped_lines.push((start, end));
+            if is_base {
+                if hit.start() >= line.1 {
+                    line = (
+                        line_start(view, hit.start(), usize::MAX),
+                        line_end(view, hit.start(), usize::MAX),
+                    );
+                    line_has_escape = has_json_escape(&view[line.0..line.1]);
+                }
+                if line_has_escape {
+                    self.note_escaped_region(line, hit.start(), hit.end());
                 }
             }
             for &index in &prefilter.rules_by_keyword[hit.pattern().as_usize()] {
@@ -163,6 +171,24 @@ impl<'a> TextScan<'a> {
                 progress[index].scanned_end =
                     self.run_rule(index, view, hit.start(), hit.end(), map);
             }
+        }
+    }
+
+    /// Records the part of an escaped line to unescape for a keyword hit:
+    /// the whole line, or on a line longer than `MAX_UNESCAPE_LINE` a
+    /// window around the hit. Overlapping regions are merged.
+    fn note_escaped_region(&mut self, line: (usize, usize), hit_start: usize, hit_end: usize) {
+        let (start, end) = if line.1 - line.0 <= MAX_UNESCAPE_LINE {
+            line
+        } else {
+            (
+                hit_start.saturating_sub(LINE_BACK).max(line.0),
+                hit_end.saturating_add(MULTILINE_AHEAD).min(line.1),
+            )
+        };
+        match self.escaped_lines.last_mut() {
+            Some(last) if last.0 <= start && start <= last.1 => last.1 = last.1.max(end),
+            _ => self.escaped_lines.push((start, end)),
         }
     }
 
@@ -354,7 +380,7 @@ impl<'a> TextScan<'a> {
 
 /// Returns the window a rule's regex runs on for a keyword hit, as (start,
 /// end, cut). Single-line rules see the hit's line, bounded on very long
-/// lines; `cut` tells that the window ends before the line does.
+/// lines; `cut` is true when the window ends before the line does.
 fn window_around(
     view: &[u8],
     hit_start: usize,
@@ -488,12 +514,12 @@ fn pem_body(block: &[u8]) -> Vec<u8> {
 /// overlap, the most specific rule wins, then the longer secret.
 pub(crate) fn dedup(mut candidates: Vec<Candidate>, rules: &[CompiledRule]) -> Vec<Candidate> {
     candidates.sort_by_key(|c| (c.start, std::cmp::Reverse(c.end)));
-    let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    let mut survivors: Vec<Candidate> = Vec::with_capacity(candidates.len());
     let mut cluster: Vec<Candidate> = Vec::new();
     let mut cluster_end = 0;
     for candidate in candidates {
         if !cluster.is_empty() && candidate.start >= cluster_end {
-            resolve_cluster(&mut cluster, rules, &mut kept);
+            resolve_cluster(&mut cluster, rules, &mut survivors);
         }
         cluster_end = if cluster.is_empty() {
             candidate.end
@@ -502,15 +528,15 @@ pub(crate) fn dedup(mut candidates: Vec<Candidate>, rules: &[CompiledRule]) -> V
         };
         cluster.push(candidate);
     }
-    resolve_cluster(&mut cluster, rules, &mut kept);
-    kept.sort_by_key(|c| c.start);
-    kept
+    resolve_cluster(&mut cluster, rules, &mut survivors);
+    survivors.sort_by_key(|c| c.start);
+    survivors
 }
 
 fn resolve_cluster(
     cluster: &mut Vec<Candidate>,
     rules: &[CompiledRule],
-    kept: &mut Vec<Candidate>,
+    survivors: &mut Vec<Candidate>,
 ) {
     cluster.sort_by_key(|c| {
         (
@@ -519,13 +545,13 @@ fn resolve_cluster(
             c.start,
         )
     });
-    let first_kept = kept.len();
+    let first_survivor = survivors.len();
     for candidate in cluster.drain(..) {
-        let overlaps = kept[first_kept..]
+        let overlaps = survivors[first_survivor..]
             .iter()
             .any(|other| candidate.start < other.end && other.start < candidate.end);
         if !overlaps {
-            kept.push(candidate);
+            survivors.push(candidate);
         }
     }
 }

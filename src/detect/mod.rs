@@ -59,10 +59,6 @@ pub struct Detector {
     prefilter: Prefilter,
 }
 
-/// Lines longer than this are not JSON-unescaped, to bound the work on
-/// minified files.
-const MAX_UNESCAPE_LINE: usize = 1 << 20;
-
 /// Inline comments that suppress the match starting on their line.
 const ALLOW_MARKERS: [&[u8]; 2] = [b"tightlip:allow", b"gitleaks:allow"];
 
@@ -90,6 +86,7 @@ impl Detector {
         })
     }
 
+    /// Returns the options the detector was built with.
     pub fn options(&self) -> &DetectorOptions {
         &self.options
     }
@@ -114,10 +111,10 @@ impl Detector {
     /// Scans one blob. `path` is repository-relative and may be any bytes.
     ///
     /// Path rules fire even when the content is too large or binary (a
-    /// committed `.p12` is binary); the blob then counts as scanned.
+    /// committed `.p12` is binary), and the blob then counts as scanned.
     pub fn scan(&self, path: &BStr, data: &[u8]) -> BlobScan {
-        let path_matches = self.match_paths(path, data);
         if data.len() as u64 > self.options.max_size {
+            let path_matches = self.match_paths(path, data, false);
             // NOTE: a path match hides the size skip for that blob.
             if !path_matches.is_empty() {
                 return BlobScan::Scanned(path_matches);
@@ -128,10 +125,13 @@ impl Detector {
             });
         }
         let mut matches = match text::decode(data) {
-            Decoded::Binary if path_matches.is_empty() => {
-                return BlobScan::Skipped(SkipReason::Binary);
+            Decoded::Binary => {
+                let path_matches = self.match_paths(path, data, false);
+                if path_matches.is_empty() {
+                    return BlobScan::Skipped(SkipReason::Binary);
+                }
+                return BlobScan::Scanned(path_matches);
             }
-            Decoded::Binary => Vec::new(),
             Decoded::Bytes(text) => self.content_matches(path, text, |offset, _| offset),
             Decoded::Utf16 { text, prefix_len } => {
                 self.content_matches(path, &text, |offset, decoded| {
@@ -139,6 +139,7 @@ impl Detector {
                 })
             }
         };
+        let path_matches = self.match_paths(path, data, !matches.is_empty());
         matches.extend(path_matches);
         BlobScan::Scanned(matches)
     }
@@ -195,16 +196,11 @@ impl Detector {
     }
 }
 
-/// Scans each line that contains a keyword hit and JSON string escapes once
-/// more with one level of escapes resolved: a notebook cell or a JSON
-/// document stored inside a JSON string. Matches keep the line of the
-/// original text.
+/// Scans each region with a keyword hit and JSON string escapes once more
+/// with one level of escapes resolved: a notebook cell or a JSON document
+/// stored inside a JSON string. Matches keep the line of the original text.
 fn scan_escaped_lines(scan: &mut TextScan<'_>) {
     for (start, end) in std::mem::take(&mut scan.escaped_lines) {
-        if end - start > MAX_UNESCAPE_LINE {
-            log::debug!("line at byte {start} is too long to unescape");
-            continue;
-        }
         let unescaped = text::unescape_json(&scan.base[start..end], start);
         scan.scan_view(&unescaped.text, &|offset| unescaped.map(offset));
     }

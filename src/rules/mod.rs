@@ -71,7 +71,8 @@ pub struct Rule {
     /// Path rules: trimmed file contents that do not fire the rule.
     #[serde(default)]
     pub content_unless: Vec<String>,
-    /// Path rules: fire only when the content contains private key material.
+    /// Path rules: fire only when the content contains private key material
+    /// or any secret that a content rule finds.
     #[serde(default)]
     pub requires_key_material: bool,
     /// Path rules: the content scanned with each example path.
