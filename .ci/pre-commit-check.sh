@@ -7,8 +7,9 @@
 #
 # Environment:
 #   PRE_COMMIT_VERSION  pre-commit version to install (default 4.7.0)
-#   CARGO_TARGET_DIR    reused by the `cargo install` that pre-commit runs
-#                       for `language: rust`, so repeated runs build faster
+#   CARGO_TARGET_DIR    contains the virtualenv and is reused by the
+#                       `cargo install` that pre-commit runs for
+#                       `language: rust`, so repeated runs are faster
 # Exits non-zero when any check fails.
 set -euo pipefail
 
@@ -21,9 +22,14 @@ export PRE_COMMIT_HOME="$work/cache"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$checkout/target}"
 export GIT_CONFIG_NOSYSTEM=1
 
-python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet "pre-commit==$version"
-pre_commit="$work/venv/bin/pre-commit"
+# The virtualenv lives under the target directory, like the other Python
+# tools of the test suite, and is reused by later runs.
+venv="$CARGO_TARGET_DIR/pre-commit-venv-$version"
+if [[ ! -x "$venv/bin/pre-commit" ]]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet "pre-commit==$version"
+fi
+pre_commit="$venv/bin/pre-commit"
 "$pre_commit" --version
 
 fail() {

@@ -136,8 +136,8 @@ fn check_installable(dir: &Path, kind: HookKind) -> anyhow::Result<()> {
         is_managed(&hook).with_context(|| format!("failed to read {}", hook.display()))?;
     if !managed && fs::symlink_metadata(&hook).is_ok() && fs::symlink_metadata(&orig).is_ok() {
         bail!(
-            "both {} and {} exist and neither was written by tightlip; \
-             merge them by hand or remove one, then run `tightlip hook install` again",
+            "both {} and {} exist and neither was written by tightlip. \
+             Merge them by hand or remove one, then run `tightlip hook install` again",
             hook.display(),
             orig.display()
         );
@@ -164,7 +164,7 @@ fn install_one(dir: &Path, kind: HookKind) -> anyhow::Result<String> {
             format!("failed to move the existing hook {} aside", hook.display())
         })?;
         message.push_str(&format!(
-            "; the existing hook was moved to {} and still runs first",
+            " (the existing hook was moved to {} and still runs first)",
             orig.display()
         ));
     }

@@ -721,3 +721,306 @@ fn credential_files_by_path() {
         expect(&[])
     );
 }
+
+#[test]
+fn detector_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Detector>();
+}
+
+#[test]
+fn xml_element_secret_found() {
+    let settings = "<settings>\n  <servers>\n    <server>\n      <password>Kx93ndPq21Lm</password>\n      <password>${env.REPO_PASSWORD}</password>\n    </server>\n  </servers>\n</settings>\n";
+    assert_eq!(
+        found("settings.xml", settings),
+        expect(&[("generic.secret-xml-element", 4)])
+    );
+}
+
+#[test]
+fn long_minified_line_scanned_whole() {
+    let filler: String = (0..20_000).map(|i| format!("\"k{i}\":{i},")).collect();
+    let line = format!(
+        "{{{filler}\"api_token\":\"zRj9MCCpPPD8a9VKQqjW\",{filler}\"gh\":\"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa\"}}\n"
+    );
+    let matches = matches_of("bundle.min.json", &line);
+    let rules: Vec<&str> = matches.iter().map(|m| &*m.rule_id).collect();
+    assert_eq!(rules, ["generic.secret-assignment", "github.pat"]);
+    assert_eq!(matches[0].secret.reveal(), b"zRj9MCCpPPD8a9VKQqjW");
+    assert_eq!(matches[0].column as usize, filler.len() + 15);
+}
+
+#[test]
+fn several_secrets_on_one_line() {
+    let line = "creds AKIAMOR4LFENVS98QPN8 ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa AKIAMOR4LFENVS98QPN9\n";
+    let columns: Vec<u32> = matches_of("notes.md", line)
+        .iter()
+        .map(|m| m.column)
+        .collect();
+    assert_eq!(columns, [7, 28, 69]);
+}
+
+#[test]
+fn generic_secret_in_escaped_json() {
+    let fixture =
+        "{\n  \"config\": \"{\\\"db\\\": {\\\"password\\\": \\\"Kx93ndPq21Lm\\\"}}\"\n}\n";
+    let matches = matches_of("deploy/values.json", fixture);
+    assert_eq!(
+        found("deploy/values.json", fixture),
+        expect(&[("generic.secret-assignment", 2)])
+    );
+    assert_eq!(matches[0].secret.reveal(), b"Kx93ndPq21Lm");
+    assert_eq!(matches[0].column, 40, "column in the stored line");
+}
+
+#[test]
+fn authorization_header_literal_found() {
+    let script = "curl -H \"Authorization: Bearer $API_TOKEN\" https://api.example.org\ncurl -H \"Authorization: Bearer zRj9MCCpPPD8a9VKQqjWU5aNBO2C09wG\" https://api.example.org\n";
+    assert_eq!(
+        found("scripts/call.sh", script),
+        expect(&[("generic.authorization-header", 2)])
+    );
+}
+
+#[test]
+fn keyword_flood_still_finds_key() {
+    let mut data = "PRIVATE KEY ".repeat(100_000);
+    data.push_str(&format!(
+        "\n-----BEGIN PRIVATE KEY-----\n{KEY_BODY}-----END PRIVATE KEY-----\n"
+    ));
+    assert_eq!(
+        found("flood.txt", &data),
+        expect(&[("private-key.block", 2)])
+    );
+}
+
+#[test]
+fn many_matches_on_one_line() {
+    let line = "AKIAMOR4LFENVS98QPN8 ".repeat(20_000);
+    let matches = matches_of("ids.txt", &line);
+    assert_eq!(matches.len(), 20_000, "one match per occurrence");
+    assert!(
+        matches
+            .iter()
+            .all(|m| m.fingerprint == matches[0].fingerprint)
+    );
+    let distinct: String = (0..2_000)
+        .map(|i| format!("AKIAMOR4LFENV{i:07} "))
+        .collect();
+    assert_eq!(matches_of("ids.txt", &distinct).len(), 2_000);
+}
+
+#[test]
+fn key_file_with_token_flagged_by_path() {
+    let token = "slack = \"xoxb-05171325530-1905669893883-RIQ6MGy1foAJ9wx3INnQnEhA\"\n";
+    assert_eq!(
+        found("b.key", token),
+        expect(&[("slack.bot-token", 1), ("files.private-key-file", 1)])
+    );
+    assert_eq!(found("a.crt", "harmless\n"), expect(&[]));
+    assert_eq!(found("a.key", "harmless\n"), expect(&[]));
+}
+
+#[test]
+fn setter_and_option_forms_found() {
+    let script = "os.Setenv(\"API_TOKEN\", \"Kx93ndPq21Lm\")\nos.environ.get(\"API_KEY\", \"FAKEKEY\")\nmysql --user root --password Kx93ndPq21Lm\n";
+    assert_eq!(
+        found("setup.txt", script),
+        expect(&[("generic.secret-setter-pair", 1), ("generic.cli-option", 3)])
+    );
+}
+
+#[test]
+fn notebook_key_split_across_strings() {
+    let fixture = r#"{
+ "cells": [
+  {
+   "cell_type": "code",
+   "source": [
+    "key = \"\"\"-----BEGIN RSA PRIVATE KEY-----\n",
+    "UctOiCalYTMveTtJI1wvm58GOxkCegdN0UrWaSc+xxNBtOs2WkK0XEEGcRRNPMQX\n",
+    "wEXcljxonj4Pb5UHAF63L1UMT41DLW8hsASbeYUNkeDcFutylBfNpGWFlBph/J+i\n",
+    "-----END RSA PRIVATE KEY-----\"\"\"\n"
+   ]
+  }
+ ]
+}
+"#;
+    assert_eq!(
+        found("keys.ipynb", fixture),
+        expect(&[("private-key.block", 6)])
+    );
+}
+
+#[test]
+fn utf16_be_without_bom_scanned() {
+    let text = "token = \"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa\"\r\n";
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    assert_eq!(
+        found("utf16be-nobom.txt", &be),
+        expect(&[("github.pat", 1)])
+    );
+}
+
+#[test]
+fn random_input_never_panics() {
+    // Fragments that steer the detector into its edge paths: keywords,
+    // quotes, escapes, key block markers, NUL and invalid UTF-8.
+    const FRAGMENTS: &[&[u8]] = &[
+        b"password",
+        b"=",
+        b":",
+        b"\"",
+        b"'",
+        b"\\\"",
+        b"\\\\",
+        b"\\n",
+        b"\n",
+        b"\r\n",
+        b" ",
+        b"-----BEGIN RSA PRIVATE KEY-----",
+        b"-----END RSA PRIVATE KEY-----",
+        b"UctOiCalYTMveTtJI1wvm58GOxkCegdN0UrWaSc",
+        b"ghp_",
+        b"AKIA",
+        b"://",
+        b"u:p@h",
+        b"DJ_PASS",
+        b"\"database\"",
+        b"{",
+        b"}",
+        b"$",
+        b"\\u00",
+        b"\\ud83d",
+        b"\xff\xfe",
+        b"\0",
+        b"\xe9",
+        b"tightlip:allow",
+        b"Kx93ndPq21Lm",
+        b"service_account",
+        b"-u",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3_000 {
+        let pieces = (next() % 40) as usize;
+        let mut data = Vec::new();
+        for _ in 0..pieces {
+            data.extend_from_slice(FRAGMENTS[(next() % FRAGMENTS.len() as u64) as usize]);
+        }
+        let path = ["x.json", "datajoint.json", ".env", "a.pem", "n.ipynb"][(next() % 5) as usize];
+        if let BlobScan::Scanned(matches) = detector().scan(BStr::new(path), &data) {
+            for m in matches {
+                assert!(m.offset <= data.len(), "offset past the end in {data:?}");
+                assert!(m.line >= 1);
+                assert!(m.column >= 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn common_config_shapes_quiet() {
+    let cases = [
+        (
+            ".github/workflows/ci.yml",
+            "steps:\n  - uses: actions/checkout@v4\n  - uses: actions/cache@v4\n    with:\n      key: ${{ runner.os }}-cargo-${{ hashFiles('**/Cargo.lock') }}\n  - run: make\n    env:\n      GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n",
+        ),
+        (
+            "docker-compose.yml",
+            "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: postgres\n      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n",
+        ),
+        (
+            "k8s/deployment.yaml",
+            "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: db-secret\n        key: password\n",
+        ),
+        (
+            "src/main/resources/application.properties",
+            "spring.datasource.password=${DB_PASSWORD}\nspring.datasource.username=app\n",
+        ),
+        (
+            "app.js",
+            "const apiKey = process.env.API_KEY;\nconst token = req.headers.authorization;\nthis.secretKey = secretKey;\n",
+        ),
+        (
+            "app.py",
+            "password = getpass.getpass()\ntoken = response.json()[\"access_token\"]\nSECRET_KEY = os.environ.get(\"SECRET_KEY\", \"\")\n",
+        ),
+        (
+            "Auth.java",
+            "private static final String TOKEN_HEADER = \"Authorization\";\nString password = \"\";\n",
+        ),
+        (
+            ".pre-commit-config.yaml",
+            "repos:\n  - repo: https://github.com/pre-commit/pre-commit-hooks\n    rev: v4.5.0\n",
+        ),
+    ];
+    for (path, content) in cases {
+        assert_eq!(found(path, content), expect(&[]), "{path}");
+    }
+}
+
+#[test]
+fn common_secret_shapes_found() {
+    let cases = [
+        (
+            "settings.py",
+            "SECRET_KEY = 'django-insecure-x9#k2$mq8v!w3z@p5r7t'\n",
+            "generic.secret-assignment",
+        ),
+        (
+            "k8s/secret.yaml",
+            "kind: Secret\nstringData:\n  password: Kx93ndPq21Lm\n",
+            "generic.secret-assignment",
+        ),
+        (
+            "main.tf",
+            "resource \"x\" \"y\" {\n  password = \"Kx93ndPq21Lm\"\n}\n",
+            "generic.secret-assignment",
+        ),
+        (
+            "Api.java",
+            "String apiKey = \"zRj9MCCpPPD8a9VKQqjW\";\n",
+            "generic.secret-assignment",
+        ),
+        (
+            "appsettings.json",
+            "{\"ConnectionStrings\": {\"Default\": \"Server=db;Database=app;User Id=sa;Password=Kx93ndPq21Lm;\"}}\n",
+            "generic.secret-assignment",
+        ),
+        (
+            ".pypirc",
+            "[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5vcmcCJGYxNmVhMTlmZTQ0YTI0NTIxNjEwOTQ4MDc0MGFjMjljN2Y3ZTA2NDcAAi\n",
+            "pypi.upload-token",
+        ),
+        (
+            ".npmrc",
+            "//registry.npmjs.org/:_authToken=npm_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa\n",
+            "npm.access-token",
+        ),
+    ];
+    for (path, content, rule) in cases {
+        let rules: Vec<String> = found(path, content)
+            .into_iter()
+            .map(|(rule, _)| rule)
+            .collect();
+        assert_eq!(rules, [rule], "{path}");
+    }
+}
+
+#[test]
+fn escaped_secret_in_huge_line_found() {
+    let filler: String = (0..120_000)
+        .map(|i| format!("\\\"k{i}\\\": {i}, "))
+        .collect();
+    let line = format!("{{\"blob\": \"{{{filler}\\\"db_password\\\": \\\"Kx93ndPq21Lm\\\"}}\"}}\n");
+    assert!(line.len() > 2 << 20);
+    let matches = matches_of("dump.json", &line);
+    assert_eq!(matches.len(), 1, "{matches:?}");
+    assert_eq!(matches[0].secret.reveal(), b"Kx93ndPq21Lm");
+}

@@ -422,3 +422,94 @@ fn hook_blocks_commit_all_and_paths() {
     let commit = git_output_with_path(repo.path(), &["commit", "-q", "-m", "clean", "b.py"], &path);
     assert!(commit.status.success(), "{}", all_output(&commit));
 }
+
+#[test]
+fn hook_pre_push_chain_gets_stdin() {
+    let repo = TempRepo::new();
+    let remote = tempfile::tempdir().expect("create temp dir");
+    git_in(
+        remote.path(),
+        &["init", "-q", "--bare", "-b", "main", "r.git"],
+    );
+    let url = remote.path().join("r.git");
+    repo.git(&["remote", "add", "origin", url.to_str().unwrap()]);
+    repo.write("a.txt", "a\n");
+    let head = repo.commit_all("init");
+
+    let hooks = git_hooks_dir(repo.path());
+    fs::create_dir_all(&hooks).unwrap();
+    let existing = "#!/bin/sh\ncat > \"$(git rev-parse --git-dir)/existing-stdin\"\n";
+    fs::write(hooks.join("pre-push"), existing).unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", hooks.join("pre-push").to_str().unwrap()])
+        .status()
+        .unwrap();
+    let output = repo.tightlip(&["hook", "install", "--pre-push"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+
+    let path = path_with_tightlip();
+    let push = git_output_with_path(repo.path(), &["push", "-q", "origin", "main"], &path);
+    assert!(push.status.success(), "{}", all_output(&push));
+    let seen = fs::read_to_string(repo.path().join(".git/existing-stdin")).unwrap();
+    assert!(
+        seen.starts_with(&format!("refs/heads/main {head} refs/heads/main ")),
+        "{seen}"
+    );
+
+    repo.write("deploy.cfg", format!("token = \"{PAT}\"\n"));
+    repo.commit_all("leak");
+    let push = git_output_with_path(repo.path(), &["push", "-q", "origin", "main"], &path);
+    assert!(!push.status.success(), "the push was not blocked");
+    assert!(
+        all_output(&push).contains("deploy.cfg:1"),
+        "{}",
+        all_output(&push)
+    );
+}
+
+#[test]
+fn hook_install_bare_repository() {
+    let dir = tempfile::tempdir().expect("create temp dir");
+    git_in(dir.path(), &["init", "-q", "--bare", "r.git"]);
+    let bare = dir.path().join("r.git");
+
+    let output = tightlip_in(&bare, &["hook", "install", "--pre-push"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert!(bare.join("hooks/pre-push").exists());
+    assert_eq!(
+        fs::canonicalize(git_hooks_dir(&bare)).unwrap(),
+        fs::canonicalize(bare.join("hooks")).unwrap()
+    );
+}
+
+#[test]
+fn hook_shipped_pre_push_blocks_push() {
+    let repo = TempRepo::new();
+    let remote = tempfile::tempdir().expect("create temp dir");
+    git_in(
+        remote.path(),
+        &["init", "-q", "--bare", "-b", "main", "r.git"],
+    );
+    let url = remote.path().join("r.git");
+    repo.git(&["remote", "add", "origin", url.to_str().unwrap()]);
+    repo.write("deploy.cfg", format!("token = \"{PAT}\"\n"));
+    repo.commit_all("leak");
+
+    let hooks = git_hooks_dir(repo.path());
+    fs::create_dir_all(&hooks).unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-push");
+    fs::copy(&shipped, hooks.join("pre-push")).unwrap();
+    assert!(is_executable(&hooks.join("pre-push")));
+
+    let push = git_output_with_path(
+        repo.path(),
+        &["push", "-q", "origin", "main"],
+        &path_with_tightlip(),
+    );
+    assert!(!push.status.success(), "the push was not blocked");
+    assert!(
+        all_output(&push).contains("deploy.cfg:1"),
+        "{}",
+        all_output(&push)
+    );
+}

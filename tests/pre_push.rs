@@ -110,6 +110,10 @@ fn pre_push_new_branch_scans_new_commits() {
     assert_eq!(code, Some(1));
     assert_eq!(report["stats"]["commits"], 2);
     assert_eq!(found(&report), [("new.txt".to_string(), new1)]);
+    let location = &report["findings"][0]["locations"][0];
+    assert_eq!(location["date"], "2024-01-01T00:00:00Z");
+    assert_eq!(location["author"], "Test Author");
+    assert_eq!(location["refs"][0], "refs/heads/feature");
 }
 
 #[test]
@@ -425,4 +429,95 @@ fn pre_push_message_names_commit() {
         !stdout.contains(PAT),
         "the token is printed in clear: {stdout}"
     );
+}
+
+#[test]
+fn pre_push_tag_of_published_commit() {
+    let p = Pushed::new();
+    p.repo.write("a.txt", format!("token = \"{PAT}\"\n"));
+    let published = p.repo.commit_all("published before the hook");
+    p.publish("main");
+    p.repo.git(&["tag", "v0"]);
+
+    // A lightweight tag on a commit the remote already has adds nothing.
+    let (code, report) = p.pre_push(&[line("refs/tags/v0", &published, "refs/tags/v0", ZERO)]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["stats"]["commits"], 0);
+}
+
+#[test]
+fn pre_push_remote_as_url() {
+    let p = Pushed::new();
+    p.repo.write("a.txt", "a\n");
+    let base = p.repo.commit_all("init");
+    p.publish("main");
+    p.repo.write("b.txt", format!("token = \"{PAT}\"\n"));
+    let head = p.repo.commit_all("key");
+
+    // `git push URL` passes the URL as the remote name, so there are no
+    // remote-tracking refs and only the remote oid bounds the range.
+    let input = format!(
+        "{}\n",
+        line("refs/heads/main", &head, "refs/heads/main", &base)
+    );
+    let output = tightlip_with_input(
+        p.repo.path(),
+        &["pre-push", p.url(), p.url(), "--format", "json"],
+        input.as_bytes(),
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = json_of(&output);
+    assert_eq!(report["stats"]["commits"], 1);
+    assert_eq!(found(&report), [("b.txt".to_string(), head)]);
+}
+
+#[test]
+fn pre_push_tag_of_blob_and_tree() {
+    let p = Pushed::new();
+    p.repo.write("a.txt", "a\n");
+    p.repo.commit_all("init");
+    p.publish("main");
+    p.repo
+        .write("keys/deploy.cfg", format!("token = \"{PAT}\"\n"));
+    p.repo.git(&["add", "keys/deploy.cfg"]);
+    let blob = p.repo.git(&["rev-parse", ":keys/deploy.cfg"]);
+    let tree = p.repo.git(&["write-tree"]);
+    p.repo
+        .git(&["tag", "-a", "-m", "a blob", "blob-tag", &blob]);
+    p.repo.git(&["tag", "tree-tag", &tree]);
+    let blob_tag = p.rev("refs/tags/blob-tag");
+
+    let (code, report) = p.pre_push(&[
+        line("refs/tags/blob-tag", &blob_tag, "refs/tags/blob-tag", ZERO),
+        line("refs/tags/tree-tag", &tree, "refs/tags/tree-tag", ZERO),
+    ]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["stats"]["commits"], 0);
+    let locations = report["findings"][0]["locations"].as_array().unwrap();
+    let mut paths: Vec<&str> = locations
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    // A bare blob has no path, so the ref name stands in for it.
+    assert_eq!(paths, ["keys/deploy.cfg", "refs/tags/blob-tag"]);
+    assert!(locations.iter().all(|l| l["commit"].is_null()));
+}
+
+#[test]
+fn pre_push_remote_blob_tag_ignored() {
+    let p = Pushed::new();
+    p.repo.write("a.txt", "a\n");
+    p.repo.commit_all("init");
+    p.publish("main");
+    p.repo.git(&["add", "a.txt"]);
+    let blob = p.repo.git(&["rev-parse", ":a.txt"]);
+    p.repo.write("b.txt", "b\n");
+    let head = p.repo.commit_all("second");
+
+    // A remote oid that names a blob bounds nothing and is no error.
+    let (code, report) = p.pre_push(&[line("refs/heads/main", &head, "refs/heads/main", &blob)]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["stats"]["commits"], 1);
 }

@@ -412,22 +412,85 @@ fn staged_message_first_commit() {
     );
 }
 
+/// Runs git in `dir` with `input` on stdin and returns its stdout; panics
+/// when git fails.
+fn git_with_input(dir: &std::path::Path, args: &[&str], input: &[u8]) -> String {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut child = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run git");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input)
+        .expect("write git stdin");
+    let output = child.wait_with_output().expect("wait for git");
+    assert!(
+        output.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 #[test]
 fn staged_many_files() {
+    // Staging 40,000 files through the file system takes tens of seconds on
+    // a busy machine, so the blobs go into one pack with `git fast-import`
+    // and the index is built with `git update-index --index-info`. The
+    // scan reads the same index and objects either way.
     let repo = TempRepo::new();
+    let mut paths = Vec::new();
+    let mut stream = Vec::new();
     for dir in 0..200 {
-        let dir_path = repo.path().join(format!("gen/d{dir:03}"));
-        std::fs::create_dir_all(&dir_path).unwrap();
         for file in 0..200 {
-            std::fs::write(
-                dir_path.join(format!("f{file:03}.txt")),
-                format!("{dir} {file}\n"),
-            )
-            .unwrap();
+            paths.push(format!("gen/d{dir:03}/f{file:03}.txt"));
+            let content = format!("{dir} {file}\n");
+            stream.extend_from_slice(
+                format!(
+                    "blob\nmark :{}\ndata {}\n{content}\n",
+                    paths.len(),
+                    content.len()
+                )
+                .as_bytes(),
+            );
         }
     }
-    repo.write("gen/zz.txt", pat_line());
-    repo.git(&["add", "-A"]);
+    paths.push("gen/zz.txt".to_string());
+    let content = pat_line();
+    stream.extend_from_slice(
+        format!(
+            "blob\nmark :{}\ndata {}\n{content}\n",
+            paths.len(),
+            content.len()
+        )
+        .as_bytes(),
+    );
+    let marks = repo.path().join(".git/marks");
+    let export = format!("--export-marks={}", marks.display());
+    git_with_input(repo.path(), &["fast-import", "--quiet", &export], &stream);
+
+    let mut index_info = String::new();
+    for line in std::fs::read_to_string(&marks).unwrap().lines() {
+        let (mark, id) = line.split_once(' ').expect("mark line");
+        let number: usize = mark.trim_start_matches(':').parse().expect("mark number");
+        index_info.push_str(&format!("100644 {id}\t{}\n", paths[number - 1]));
+    }
+    git_with_input(
+        repo.path(),
+        &["update-index", "--index-info"],
+        index_info.as_bytes(),
+    );
+    let staged = repo.git(&["ls-files"]).lines().count();
+    assert_eq!(staged, 40_001);
 
     let started = Instant::now();
     let (code, report) = staged_json(&repo);
@@ -485,7 +548,7 @@ fn compare_both_ways(repo: &TempRepo) -> (bool, ChangeRows) {
     }
 }
 
-/// A committed repository with nested directories, so the cache tree has
+/// Creates a committed repository with nested directories, so the cache tree has
 /// several levels.
 fn committed_tree() -> TempRepo {
     let repo = TempRepo::new();
@@ -646,4 +709,158 @@ fn staged_sparse_index() {
     let (code, report) = staged_json(&repo);
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(content_lines(&report), [("app/new.py".to_string(), 1)]);
+}
+
+#[test]
+fn staged_non_utf8_path() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let repo = TempRepo::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(repo.path().join(name), pat_line()).unwrap();
+    repo.git(&["add", "-A"]);
+
+    let (code, report) = staged_json(&repo);
+    assert_eq!(code, Some(1), "{report}");
+    let location = &report["findings"][0]["locations"][0];
+    assert_eq!(location["line"], 1);
+    // JSON carries the exact bytes in base64 beside the lossy text.
+    assert_eq!(location["path_bytes"], "Y2Fm6S50eHQ=");
+
+    let output = repo.tightlip(&["staged"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(r#""caf\xe9.txt":1"#), "{stdout}");
+
+    // The suggested command works as printed.
+    let command = stdout
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("git rm --cached"))
+        .unwrap_or_else(|| panic!("no git rm command in: {stdout}"));
+    let status = std::process::Command::new("sh")
+        .args(["-c", command])
+        .current_dir(repo.path())
+        .status()
+        .expect("run sh");
+    assert!(status.success(), "{command}");
+    let (code, _) = staged_json(&repo);
+    assert_eq!(code, Some(0), "still staged after: {command}");
+}
+
+/// A small deterministic generator (xorshift64), so a failing sequence of
+/// operations can be replayed from its seed.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Returns the paths git lists as added, modified, renamed or type-changed
+/// in the index relative to HEAD, with renames shown as additions.
+fn git_staged_paths(repo: &TempRepo) -> Vec<String> {
+    let output = repo.git(&[
+        "-c",
+        "core.quotePath=false",
+        "diff",
+        "--cached",
+        "--name-only",
+        "--no-renames",
+        "--diff-filter=AMT",
+    ]);
+    let mut paths: Vec<String> = output.lines().map(str::to_string).collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn staged_changes_match_git() {
+    let repo = TempRepo::new();
+    let dirs = ["", "a/", "a/b/", "c/", "c/d/e/"];
+    let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15);
+    let mut counter = 0;
+    let mut decided_steps = 0;
+
+    for step in 0..60 {
+        for _ in 0..1 + rng.below(4) {
+            let dir = dirs[rng.below(dirs.len() as u64) as usize];
+            let path = format!("{dir}f{}.txt", rng.below(6));
+            let full = repo.path().join(&path);
+            counter += 1;
+            match rng.below(6) {
+                0 if full.exists() => {
+                    repo.git(&["rm", "-q", "-f", "--cached", "--", &path]);
+                    std::fs::remove_file(&full).unwrap();
+                }
+                1 if full.exists() => {
+                    let target_dir = dirs[rng.below(dirs.len() as u64) as usize];
+                    std::fs::create_dir_all(repo.path().join(target_dir)).unwrap();
+                    let target = format!("{target_dir}r{counter}.txt");
+                    repo.git(&["mv", "--", &path, &target]);
+                }
+                2 if full.exists() => {
+                    repo.git(&["update-index", "--chmod=+x", "--", &path]);
+                }
+                _ => {
+                    let body: String = (0..5).map(|i| format!("{path} {i}\n")).collect();
+                    repo.write(&path, format!("{body}change {counter}\n"));
+                    repo.git(&["add", "--", &path]);
+                }
+            }
+        }
+        if rng.below(3) == 0 {
+            repo.git(&[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                &format!("step {step}"),
+            ]);
+        }
+
+        let (decided, changes) = compare_both_ways(&repo);
+        decided_steps += usize::from(decided);
+        let mut ours: Vec<String> = changes.into_iter().map(|row| row.0).collect();
+        ours.sort();
+        assert_eq!(ours, git_staged_paths(&repo), "step {step}");
+    }
+    eprintln!("the cache tree decided {decided_steps} of 60 steps");
+    assert!(
+        decided_steps >= 20,
+        "the cache tree decided only {decided_steps} steps"
+    );
+}
+
+#[test]
+fn staged_honors_tightlipignore() {
+    let repo = TempRepo::new();
+    repo.write("svc-a/README.md", pat_line());
+    repo.git(&["add", "-A"]);
+    let (code, report) = staged_json(&repo);
+    assert_eq!(code, Some(1));
+    let fingerprint = report["findings"][0]["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_string();
+
+    // Keyed by fingerprint and full path, in both the human and JSON runs.
+    repo.write(
+        ".tightlipignore",
+        format!("{fingerprint} svc-a/README.md\n"),
+    );
+    let (code, report) = staged_json(&repo);
+    assert_eq!(code, Some(0), "{report}");
+    let output = repo.tightlip(&["staged"]);
+    assert_eq!(output.status.code(), Some(0));
+
+    // The same secret at another path is still reported.
+    repo.write("svc-b/README.md", pat_line());
+    repo.git(&["add", "-A"]);
+    let (code, report) = staged_json(&repo);
+    assert_eq!(code, Some(1));
+    assert_eq!(content_lines(&report), [("svc-b/README.md".to_string(), 1)]);
 }

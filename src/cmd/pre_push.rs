@@ -48,7 +48,9 @@ pub fn run(global: &GlobalArgs, remote: Option<&str>, limits: &ScanLimits) -> an
 }
 
 /// Builds the one ref update that the pre-commit framework describes in
-/// its environment. It sets `PRE_COMMIT_FROM_REF` and `PRE_COMMIT_TO_REF`
+/// its environment. NOTE: the framework describes only the first pushed ref
+/// that adds commits, so other refs of the same push go unscanned there.
+/// The plain git hook (`tightlip hook install`) sees every ref. It sets `PRE_COMMIT_FROM_REF` and `PRE_COMMIT_TO_REF`
 /// when part of the branch is already on the remote, and only
 /// `PRE_COMMIT_LOCAL_BRANCH` when the push includes a root commit.
 fn updates_from_pre_commit_env(repo: &gix::Repository) -> anyhow::Result<(String, Vec<RefUpdate>)> {

@@ -89,13 +89,16 @@ pub fn write_human(
         return Ok(());
     }
 
-    let what = match job {
+    let operation = match job {
         Job::Commit { .. } => "this commit",
         Job::Push => "this push",
     };
     let count = report.findings.len();
     let noun = if count == 1 { "secret" } else { "secrets" };
-    writeln!(out, "tightlip: blocked {what}: it adds {count} {noun}.")?;
+    writeln!(
+        out,
+        "tightlip: blocked {operation}: it adds {count} {noun}."
+    )?;
     writeln!(out)?;
     for finding in &report.findings {
         write_finding(out, finding, show_secrets)?;
@@ -215,19 +218,39 @@ pub fn display_path(path: &BStr) -> String {
     }
 }
 
-/// Quotes `path` for a POSIX shell command line. Paths that are not UTF-8
-/// or contain control characters are shown escaped, so the command may
-/// need editing by hand.
+/// Quotes `path` for a POSIX shell command line. A path that is not
+/// printable UTF-8 becomes `"$(printf '...')"` with octal escapes, which
+/// any POSIX shell turns back into the exact bytes.
 fn shell_quote(path: &BStr) -> String {
-    let text = display_path(path);
+    let printable = path
+        .to_str()
+        .is_ok_and(|text| !text.chars().any(char::is_control));
+    if !printable {
+        return printf_quote(path);
+    }
+    let text = path.to_str_lossy();
     let safe = text
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c));
     if safe && !text.is_empty() {
-        text
+        text.into_owned()
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
     }
+}
+
+fn printf_quote(path: &BStr) -> String {
+    let mut escaped = String::new();
+    for &byte in path.iter() {
+        match byte {
+            b'%' => escaped.push_str("%%"),
+            b'\\' => escaped.push_str("\\\\"),
+            b'\'' => escaped.push_str("\\047"),
+            b' '..=b'~' => escaped.push(byte as char),
+            _ => escaped.push_str(&format!("\\{byte:03o}")),
+        }
+    }
+    format!("\"$(printf '{escaped}')\"")
 }
 
 #[cfg(test)]
@@ -245,9 +268,27 @@ mod tests {
     }
 
     #[test]
+    fn shell_quote_invalid_utf8() {
+        let quoted = shell_quote(BStr::new(b"caf\xe9 it's 100%.txt"));
+        assert_eq!(quoted, r#""$(printf 'caf\351 it\047s 100%%.txt')""#);
+    }
+
+    #[test]
+    fn shell_quote_round_trips_in_sh() {
+        let path: &[u8] = b"a\nb\\c\xff'd%e";
+        let quoted = shell_quote(BStr::new(path));
+        let output = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '%s' {quoted}"))
+            .output()
+            .expect("run sh");
+        assert_eq!(output.stdout, path);
+    }
+
+    #[test]
     fn display_path_escapes_newline() {
-        let shown = display_path(BStr::new("a\nb"));
-        assert!(!shown.contains('\n'), "{shown}");
+        let displayed = display_path(BStr::new("a\nb"));
+        assert!(!displayed.contains('\n'), "{displayed}");
     }
 
     #[test]

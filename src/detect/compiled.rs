@@ -103,7 +103,7 @@ impl PathFilter {
         })
     }
 
-    /// Whether `path` passes: it matches an include (or there is none) and
+    /// Returns whether `path` passes: it matches an include (or there is none) and
     /// no exclude.
     pub(crate) fn allows(&self, path: &[u8]) -> bool {
         let lossy = path.to_path_lossy();
@@ -177,7 +177,7 @@ impl CompiledRule {
         compiled.as_ref().map_err(String::as_str)
     }
 
-    /// Whether the rule applies to `path`; rules without path conditions
+    /// Returns whether the rule applies to `path`; rules without path conditions
     /// apply everywhere.
     pub(crate) fn allows_path(&self, path: &[u8]) -> bool {
         if self.rule.paths.is_empty() {

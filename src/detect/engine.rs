@@ -4,8 +4,8 @@
 use std::cell::OnceCell;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-use regex::bytes::{Captures, Regex, RegexBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
 use super::compiled::{CompiledRule, Pattern};
 use super::filters;
@@ -20,8 +20,16 @@ const LINE_AHEAD: usize = 2048;
 /// How far a multi-line rule's window reaches ahead of a keyword hit. A
 /// PEM or PGP private key block is well under this.
 const MULTILINE_AHEAD: usize = 64 * 1024;
+/// Escaped lines up to this length are unescaped whole. Longer ones, as in
+/// minified files, are unescaped only in windows around keyword hits.
+const MAX_UNESCAPE_LINE: usize = 1 << 20;
 
 /// The keyword automaton and, per keyword, the rules it triggers.
+///
+/// The search is leftmost-longest and non-overlapping, which is faster
+/// than reporting every overlapping keyword. A hit therefore triggers the
+/// rules of every keyword contained in the one found: a hit on
+/// `access_key` also runs the rules keyed on `key`.
 pub(crate) struct Prefilter {
     automaton: AhoCorasick,
     rules_by_keyword: Vec<Vec<usize>>,
@@ -32,22 +40,37 @@ impl Prefilter {
     /// content rules.
     pub(crate) fn build(rules: &[CompiledRule]) -> anyhow::Result<Prefilter> {
         let mut keywords: Vec<String> = Vec::new();
-        let mut rules_by_keyword: Vec<Vec<usize>> = Vec::new();
+        let mut own_rules: Vec<Vec<usize>> = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
             for keyword in &rule.rule.keywords {
                 let keyword = keyword.to_ascii_lowercase();
                 match keywords.iter().position(|known| *known == keyword) {
-                    Some(existing) => rules_by_keyword[existing].push(index),
+                    Some(existing) => own_rules[existing].push(index),
                     None => {
                         keywords.push(keyword);
-                        rules_by_keyword.push(vec![index]);
+                        own_rules.push(vec![index]);
                     }
                 }
             }
         }
+        let rules_by_keyword = keywords
+            .iter()
+            .map(|keyword| {
+                let mut triggered: Vec<usize> = keywords
+                    .iter()
+                    .zip(&own_rules)
+                    .filter(|(inner, _)| keyword.contains(inner.as_str()))
+                    .flat_map(|(_, rules)| rules.iter().copied())
+                    .collect();
+                triggered.sort_unstable();
+                triggered.dedup();
+                triggered
+            })
+            .collect();
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)?;
         Ok(Prefilter {
             automaton,
@@ -87,8 +110,13 @@ pub(crate) struct TextScan<'a> {
     /// The text every candidate offset refers to.
     pub(crate) base: &'a [u8],
     path_allowed: Vec<Option<bool>>,
+    /// Reusable capture buffers, one per rule.
+    locations: Vec<Option<CaptureLocations>>,
     datajoint: OnceCell<DatajointContext>,
     pub(crate) candidates: Vec<Candidate>,
+    /// Regions of the base text with a keyword hit and JSON string escapes,
+    /// as (start, end) byte ranges: whole lines, or windows of long lines.
+    pub(crate) escaped_lines: Vec<(usize, usize)>,
 }
 
 impl<'a> TextScan<'a> {
@@ -104,8 +132,10 @@ impl<'a> TextScan<'a> {
             path,
             base,
             path_allowed: vec![None; rules.len()],
+            locations: (0..rules.len()).map(|_| None).collect(),
             datajoint: OnceCell::new(),
             candidates: Vec::new(),
+            escaped_lines: Vec::new(),
         }
     }
 
@@ -114,7 +144,22 @@ impl<'a> TextScan<'a> {
     pub(crate) fn scan_view(&mut self, view: &[u8], map: &dyn Fn(usize) -> usize) {
         let mut progress = vec![RuleProgress::default(); self.rules.len()];
         let prefilter = self.prefilter;
-        for hit in prefilter.automaton.find_overlapping_iter(view) {
+        let is_base = std::ptr::eq(view, self.base);
+        let mut line = (0, 0);
+        let mut line_has_escape = false;
+        for hit in prefilter.automaton.find_iter(view) {
+            if is_base {
+                if hit.start() >= line.1 {
+                    line = (
+                        line_start(view, hit.start(), usize::MAX),
+                        line_end(view, hit.start(), usize::MAX),
+                    );
+                    line_has_escape = has_json_escape(&view[line.0..line.1]);
+                }
+                if line_has_escape {
+                    self.note_escaped_region(line, hit.start(), hit.end());
+                }
+            }
             for &index in &prefilter.rules_by_keyword[hit.pattern().as_usize()] {
                 if hit.start() < progress[index].scanned_end {
                     continue;
@@ -126,6 +171,24 @@ impl<'a> TextScan<'a> {
                 progress[index].scanned_end =
                     self.run_rule(index, view, hit.start(), hit.end(), map);
             }
+        }
+    }
+
+    /// Records the part of an escaped line to unescape for a keyword hit:
+    /// the whole line, or on a line longer than `MAX_UNESCAPE_LINE` a
+    /// window around the hit. Overlapping regions are merged.
+    fn note_escaped_region(&mut self, line: (usize, usize), hit_start: usize, hit_end: usize) {
+        let (start, end) = if line.1 - line.0 <= MAX_UNESCAPE_LINE {
+            line
+        } else {
+            (
+                hit_start.saturating_sub(LINE_BACK).max(line.0),
+                hit_end.saturating_add(MULTILINE_AHEAD).min(line.1),
+            )
+        };
+        match self.escaped_lines.last_mut() {
+            Some(last) if last.0 <= start && start <= last.1 => last.1 = last.1.max(end),
+            _ => self.escaped_lines.push((start, end)),
         }
     }
 
@@ -149,36 +212,35 @@ impl<'a> TextScan<'a> {
         let Ok(pattern) = rule.pattern() else {
             return usize::MAX;
         };
-        let window_start = line_start(view, hit_start, LINE_BACK);
-        let (window_end, cut) = if rule.rule.multiline {
-            let end = hit_end.saturating_add(MULTILINE_AHEAD).min(view.len());
-            (end, end < view.len())
-        } else {
-            let end = line_end(view, hit_end, LINE_AHEAD);
-            (end, end < view.len() && view[end] != b'\n')
-        };
+        let (window_start, window_end, cut) =
+            window_around(view, hit_start, hit_end, rule.rule.multiline);
         let window = &view[window_start..window_end];
-        if !rule.line_contains.is_empty() {
-            let lower = window.to_ascii_lowercase();
-            let found = rule
+        let line_ok = rule.line_contains.is_empty()
+            || rule
                 .line_contains
                 .iter()
-                .any(|literal| memchr::memmem::find(&lower, literal).is_some());
-            if !found {
-                return window_end;
-            }
+                .any(|literal| contains_ignore_ascii_case(window, literal));
+        if !line_ok {
+            return window_end;
         }
+
+        let mut locations = self.locations[index]
+            .take()
+            .unwrap_or_else(|| pattern.regex.capture_locations());
         let mut last_end = hit_end;
         let mut at = 0;
         while at <= window.len() {
-            let Some(captures) = pattern.regex.captures_at(window, at) else {
+            let Some(whole) = pattern.regex.captures_read_at(&mut locations, window, at) else {
                 break;
             };
-            let whole = captures.get(0).expect("group 0 always participates");
-            let Some((group, secret)) = pattern
+            let groups = Groups {
+                window,
+                locations: &locations,
+            };
+            let Some((group, (secret_start, secret_end))) = pattern
                 .secret_groups
                 .iter()
-                .find_map(|&group| captures.get(group).map(|m| (group, m)))
+                .find_map(|&group| groups.span(group).map(|span| (group, span)))
             else {
                 at = whole.end().max(whole.start() + 1);
                 continue;
@@ -186,44 +248,63 @@ impl<'a> TextScan<'a> {
             // A rejected match may have consumed the start of a real one,
             // as `$this->password = "…"` first reads as `this -> password`,
             // so the search resumes inside it.
-            let retry_at = secret.start().max(whole.start() + 1);
-            if cut && secret.end() == window.len() {
+            let retry_at = secret_start.max(whole.start() + 1);
+            if cut && secret_end == window.len() {
                 // The value may go on past the window; a later window
                 // starting nearer to it sees it whole.
                 at = retry_at;
                 continue;
             }
             let bare = pattern.bare_groups.contains(&group);
-            let mut value = secret.as_bytes();
+            let mut value = &window[secret_start..secret_end];
             if bare && value.ends_with(b"}") && !value.contains(&b'{') {
                 value = &value[..value.len() - 1];
             }
-            if !self.accepts(index, pattern, &captures, value, bare) {
+            if !self.accepts(index, pattern, &groups, value, bare) {
                 at = retry_at;
                 continue;
             }
-            at = whole.end().max(whole.start() + 1);
-            last_end = last_end.max(window_start + secret.end());
-            let severity = self.severity(index, pattern, &captures, value);
-            let secret_bytes = match rule.rule.normalize {
-                Some(Normalize::PemBody) => pem_body(value),
-                None => value.to_vec(),
-            };
-            let start = window_start + secret.start();
-            let end = start + value.len();
-            self.candidates.push(Candidate {
-                rule: index,
-                start: map(start),
-                end: map(end - 1) + 1,
-                severity,
-                secret: secret_bytes,
-            });
+            // Resume at the end of the secret, not of the match: a trailing
+            // boundary character may be the leading one of the next match.
+            at = secret_end.max(whole.start() + 1);
+            last_end = last_end.max(window_start + secret_end);
+            let severity = self.severity(index, pattern, &groups, value);
+            let start = window_start + secret_start;
+            self.push_candidate(index, severity, value, start, map);
         }
-        if rule.rule.multiline {
-            last_end
-        } else {
+        self.locations[index] = Some(locations);
+        if !rule.rule.multiline {
             window_end
+        } else if !cut {
+            view.len()
+        } else {
+            // A match starting in the first half of the window would have
+            // ended inside it, so hits there need no new run. This keeps a
+            // blob full of keywords linear.
+            last_end.max(window_end - MULTILINE_AHEAD / 2)
         }
+    }
+
+    fn push_candidate(
+        &mut self,
+        index: usize,
+        severity: Severity,
+        value: &[u8],
+        start: usize,
+        map: &dyn Fn(usize) -> usize,
+    ) {
+        let secret = match self.rules[index].rule.normalize {
+            Some(Normalize::PemBody) => pem_body(value),
+            None => value.to_vec(),
+        };
+        let end = start + value.len();
+        self.candidates.push(Candidate {
+            rule: index,
+            start: map(start),
+            end: map(end - 1) + 1,
+            severity,
+            secret,
+        });
     }
 
     /// Applies length, entropy and decoy filters to one matched value.
@@ -231,7 +312,7 @@ impl<'a> TextScan<'a> {
         &self,
         index: usize,
         pattern: &Pattern,
-        captures: &Captures<'_>,
+        groups: &Groups<'_>,
         value: &[u8],
         bare: bool,
     ) -> bool {
@@ -249,10 +330,7 @@ impl<'a> TextScan<'a> {
             return false;
         }
         let unprefixed = &value[rule.public_prefix.min(value.len())..];
-        let name = pattern
-            .name_group
-            .and_then(|group| captures.get(group))
-            .map(|m| m.as_bytes());
+        let name = pattern.name_group.and_then(|group| groups.bytes(group));
         rule.filters.iter().all(|filter| match filter {
             Filter::References => !filters::is_reference(value),
             Filter::Placeholders => !filters::is_placeholder(unprefixed),
@@ -274,17 +352,14 @@ impl<'a> TextScan<'a> {
         &self,
         index: usize,
         pattern: &Pattern,
-        captures: &Captures<'_>,
+        groups: &Groups<'_>,
         value: &[u8],
     ) -> Severity {
         let rule = &self.rules[index].rule;
         let (host, user) = match rule.severity_adjust {
             None => return rule.severity,
             Some(SeverityAdjust::UrlHost) => {
-                let group = |g: Option<usize>| {
-                    g.and_then(|g| captures.get(g))
-                        .map(|m| m.as_bytes().to_vec())
-                };
+                let group = |g: Option<usize>| g.and_then(|g| groups.bytes(g)).map(<[u8]>::to_vec);
                 (group(pattern.host_group), group(pattern.user_group))
             }
             Some(SeverityAdjust::DatajointConfig) => {
@@ -301,6 +376,62 @@ impl<'a> TextScan<'a> {
         }
         severity
     }
+}
+
+/// Returns the window a rule's regex runs on for a keyword hit, as (start,
+/// end, cut). Single-line rules see the hit's line, bounded on very long
+/// lines; `cut` is true when the window ends before the line does.
+fn window_around(
+    view: &[u8],
+    hit_start: usize,
+    hit_end: usize,
+    multiline: bool,
+) -> (usize, usize, bool) {
+    let start = line_start(view, hit_start, LINE_BACK);
+    if multiline {
+        let end = hit_end.saturating_add(MULTILINE_AHEAD).min(view.len());
+        (start, end, end < view.len())
+    } else {
+        let end = line_end(view, hit_end, LINE_AHEAD);
+        (start, end, end < view.len() && view[end] != b'\n')
+    }
+}
+
+/// Returns whether `line` contains an escaped quote or backslash, as a JSON string
+/// inside a JSON document or a notebook cell does.
+fn has_json_escape(line: &[u8]) -> bool {
+    static QUOTE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    static BACKSLASH: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let quote = QUOTE.get_or_init(|| memchr::memmem::Finder::new(br#"\""#));
+    let backslash = BACKSLASH.get_or_init(|| memchr::memmem::Finder::new(br"\\"));
+    memchr::memchr(b'\\', line).is_some()
+        && (quote.find(line).is_some() || backslash.find(line).is_some())
+}
+
+/// Capture group spans of one match, relative to its window.
+struct Groups<'w> {
+    window: &'w [u8],
+    locations: &'w CaptureLocations,
+}
+
+impl Groups<'_> {
+    fn span(&self, group: usize) -> Option<(usize, usize)> {
+        self.locations.get(group)
+    }
+
+    fn bytes(&self, group: usize) -> Option<&[u8]> {
+        self.span(group)
+            .map(|(start, end)| &self.window[start..end])
+    }
+}
+
+/// Returns whether `haystack` contains `needle`, which must be lower case, ignoring
+/// ASCII case.
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|candidate| candidate.eq_ignore_ascii_case(needle))
 }
 
 fn lowered(severity: Severity) -> Severity {
@@ -383,12 +514,12 @@ fn pem_body(block: &[u8]) -> Vec<u8> {
 /// overlap, the most specific rule wins, then the longer secret.
 pub(crate) fn dedup(mut candidates: Vec<Candidate>, rules: &[CompiledRule]) -> Vec<Candidate> {
     candidates.sort_by_key(|c| (c.start, std::cmp::Reverse(c.end)));
-    let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    let mut survivors: Vec<Candidate> = Vec::with_capacity(candidates.len());
     let mut cluster: Vec<Candidate> = Vec::new();
     let mut cluster_end = 0;
     for candidate in candidates {
         if !cluster.is_empty() && candidate.start >= cluster_end {
-            resolve_cluster(&mut cluster, rules, &mut kept);
+            resolve_cluster(&mut cluster, rules, &mut survivors);
         }
         cluster_end = if cluster.is_empty() {
             candidate.end
@@ -397,15 +528,15 @@ pub(crate) fn dedup(mut candidates: Vec<Candidate>, rules: &[CompiledRule]) -> V
         };
         cluster.push(candidate);
     }
-    resolve_cluster(&mut cluster, rules, &mut kept);
-    kept.sort_by_key(|c| c.start);
-    kept
+    resolve_cluster(&mut cluster, rules, &mut survivors);
+    survivors.sort_by_key(|c| c.start);
+    survivors
 }
 
 fn resolve_cluster(
     cluster: &mut Vec<Candidate>,
     rules: &[CompiledRule],
-    kept: &mut Vec<Candidate>,
+    survivors: &mut Vec<Candidate>,
 ) {
     cluster.sort_by_key(|c| {
         (
@@ -414,13 +545,13 @@ fn resolve_cluster(
             c.start,
         )
     });
-    let first_kept = kept.len();
+    let first_survivor = survivors.len();
     for candidate in cluster.drain(..) {
-        let overlaps = kept[first_kept..]
+        let overlaps = survivors[first_survivor..]
             .iter()
             .any(|other| candidate.start < other.end && other.start < candidate.end);
         if !overlaps {
-            kept.push(candidate);
+            survivors.push(candidate);
         }
     }
 }

@@ -3,6 +3,16 @@
 
 use bstr::ByteSlice;
 
+/// Returns whether `haystack` contains `needle`. The values checked here
+/// are short, where a plain window scan beats building a memmem searcher.
+fn contains(haystack: &[u8], needle: impl AsRef<[u8]>) -> bool {
+    let needle = needle.as_ref();
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
+}
+
 /// Shannon entropy of `bytes`, in bits per byte.
 pub(crate) fn shannon_entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {
@@ -37,20 +47,24 @@ const SECRET_WORDS: &[&str] = &[
     "apikey",
     "credential",
     "credentials",
+    "auth",
 ];
 
-/// Whether `value` refers to a value kept elsewhere instead of being one:
+/// Returns whether `value` refers to a value kept elsewhere instead of being one:
 /// shell and CI variables, templates, format placeholders and environment
 /// lookups.
 pub(crate) fn is_reference(value: &[u8]) -> bool {
     let value = value.trim();
-    if value.starts_with(b"$") || value.find(b"${").is_some() {
+    if value.starts_with(b"$") || contains(value, b"${") {
         return true;
     }
-    if value.find(b"{{").is_some() || value.starts_with(b"#{") {
+    if contains(value, b"{{") || value.starts_with(b"#{") || contains(value, b"<<") {
         return true;
     }
     if value.find(b"%(").is_some() && value.find(b")s").is_some() {
+        return true;
+    }
+    if contains(value, b"%s") || contains(value, b"%d") || contains(value, b"{}") {
         return true;
     }
     if value.len() > 2 && value.starts_with(b"%") && value.ends_with(b"%") {
@@ -77,7 +91,7 @@ pub(crate) fn is_reference(value: &[u8]) -> bool {
         b"!Sub",
         b"vault:",
     ];
-    LOOKUPS.iter().any(|lookup| value.find(lookup).is_some())
+    LOOKUPS.iter().any(|lookup| contains(value, lookup))
 }
 
 /// `{DB_PASS}`, `{0}`, `{}` and `{password}` are placeholders; `{word9learn}`
@@ -98,77 +112,109 @@ fn is_braced_reference(inner: &[u8]) -> bool {
     SECRET_WORDS
         .iter()
         .chain(NAME_WORDS)
-        .any(|word| lower.find(word.as_bytes()).is_some())
+        .any(|word| contains(&lower, word.as_bytes()))
 }
 
-/// Whether `value` is empty, null-like, a mask or a fill-in placeholder
-/// such as `<your-password>`, `your_api_key` or `changeme`.
+/// Values that stand for "no value" in config files and code.
+const NULL_WORDS: &[&str] = &[
+    "null",
+    "none",
+    "nil",
+    "undefined",
+    "true",
+    "false",
+    "empty",
+    "''",
+    "\"\"",
+];
+
+/// Substrings of fill-in placeholders and masks, in lower case.
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "your_",
+    "your-",
+    "your ",
+    "yourpass",
+    "yourkey",
+    "yoursecret",
+    "yourtoken",
+    "changeme",
+    "change_me",
+    "change-me",
+    "replace_me",
+    "replace-me",
+    "replaceme",
+    "placeholder",
+    "redacted",
+    "example",
+    "dummy",
+    "fake",
+    "xxxx",
+    "****",
+    "....",
+    "\u{2026}",
+];
+
+/// Returns whether `value` is empty, null-like, a mask or a fill-in
+/// placeholder such as `<your-password>`, `your_api_key` or `changeme`.
 pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     let value = value.trim();
     if value.is_empty() {
         return true;
     }
+
     let lower = value.to_ascii_lowercase();
-    const NULLS: &[&str] = &[
-        "null",
-        "none",
-        "nil",
-        "undefined",
-        "true",
-        "false",
-        "empty",
-        "''",
-        "\"\"",
-    ];
-    if NULLS.iter().any(|word| lower == word.as_bytes()) {
+    let is_word = |words: &[&str]| words.iter().any(|word| lower == word.as_bytes());
+    if is_word(NULL_WORDS) || is_word(SECRET_WORDS) {
         return true;
     }
-    if SECRET_WORDS.iter().any(|word| lower == word.as_bytes()) {
-        return true;
-    }
+
     let wrapped =
         |open: u8, close: u8| value.first() == Some(&open) && value.last() == Some(&close);
     if value.len() > 2 && (wrapped(b'<', b'>') || wrapped(b'[', b']')) {
         return true;
     }
-    const MARKERS: &[&str] = &[
-        "your_",
-        "your-",
-        "your ",
-        "yourpass",
-        "yourkey",
-        "yoursecret",
-        "yourtoken",
-        "changeme",
-        "change_me",
-        "change-me",
-        "replace_me",
-        "replace-me",
-        "replaceme",
-        "placeholder",
-        "redacted",
-        "example",
-        "dummy",
-        "fake",
-        "xxxx",
-        "****",
-        "....",
-        "\u{2026}",
-    ];
-    if MARKERS
+
+    let has_marker = PLACEHOLDER_MARKERS
         .iter()
-        .any(|marker| lower.find(marker.as_bytes()).is_some())
-    {
+        .any(|marker| contains(&lower, marker.as_bytes()));
+    if has_marker || is_upper_case_secret_name(value) {
         return true;
     }
+
     let first = value[0];
     value.iter().all(|&b| b == first)
 }
 
-/// Whether `value` is one of the example credentials that vendors publish
-/// in their documentation, such as AWS's `AKIAIOSFODNN7EXAMPLE`.
+/// `MYTOKEN`, `API_KEY_HERE`, `DB_PASSWORD`: an upper-case name that
+/// mentions a secret word stands for a value, it is not one.
+fn is_upper_case_secret_name(value: &[u8]) -> bool {
+    let shaped = value[0].is_ascii_uppercase()
+        && value
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !shaped {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "key", "credential"]
+        .iter()
+        .any(|word| contains(&lower, word.as_bytes()))
+}
+
+/// Returns whether `value` is one of the example credentials that vendors
+/// publish in their documentation, such as AWS's `AKIAIOSFODNN7EXAMPLE`.
 pub(crate) fn is_vendor_example(value: &[u8]) -> bool {
-    value.ends_with(b"EXAMPLE") || value.find(b"EXAMPLEKEY").is_some()
+    // Stripe's documented test keys and the signature of the sample token
+    // on jwt.io.
+    const DOCUMENTED: &[&[u8]] = &[
+        b"sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+        b"pk_test_TYooMQauvdEDq54NiTphI7jx",
+    ];
+    const JWT_IO_SIGNATURE: &[u8] = b".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+    value.ends_with(b"EXAMPLE")
+        || contains(value, b"EXAMPLEKEY")
+        || DOCUMENTED.contains(&value)
+        || value.ends_with(JWT_IO_SIGNATURE)
 }
 
 /// Qualifiers after a secret word that keep the name a secret's name:
@@ -232,6 +278,16 @@ const NON_SECRET_KEY_QUALIFIERS: &[&str] = &[
     "first",
     "sorting",
     "join",
+    "config",
+    "recv",
+    "send",
+    "import",
+    "export",
+    "gen",
+    "edit",
+    "sign",
+    "trusted",
+    "list",
 ];
 
 /// Splits an identifier into lower-case words at `_`, `-`, `.`, `/` and
@@ -271,7 +327,7 @@ fn is_secret_word(word: &str) -> bool {
     SECRET_WORDS.contains(&word) || SECRET_WORDS.contains(&singular)
 }
 
-/// Whether an assigned name ends in a password-, secret-, token- or
+/// Returns whether an assigned name ends in a password-, secret-, token- or
 /// key-like word, such as `APP_DB_PASSWORD`, `clientSecretKey` or
 /// `other_key`, but not `private_key_id`, `token_type` or `primary_key`.
 pub(crate) fn is_secret_name(name: &[u8]) -> bool {
@@ -294,7 +350,7 @@ pub(crate) fn is_secret_name(name: &[u8]) -> bool {
     true
 }
 
-/// Whether a called function's name marks its string argument as a secret
+/// Returns whether a called function's name marks its string argument as a secret
 /// (`secret("…")`, `setPassword("…")`) rather than a lookup by name
 /// (`getenv("…")`, `get_secret("…")`).
 pub(crate) fn is_secret_setter(name: &[u8]) -> bool {
@@ -336,49 +392,98 @@ pub(crate) fn is_source_path(path: &[u8]) -> bool {
 /// random credential, not a word, an identifier, a path or a hash-like
 /// identifier such as a UUID.
 pub(crate) fn is_generic_value(value: &[u8], quoted: bool, path: &[u8]) -> bool {
-    if value.len() < 8 || value.len() > 256 {
-        return false;
-    }
-    if value.iter().any(|b| b.is_ascii_whitespace()) {
+    if value.len() < 8 || value.len() > 256 || value.iter().any(u8::is_ascii_whitespace) {
         return false;
     }
     if !quoted && (is_source_path(path) || looks_like_expression(value)) {
         return false;
     }
-    if looks_like_path_or_url(value) || is_uuid(value) || is_lower_identifier(value) {
+    let has_digit = value.iter().any(u8::is_ascii_digit);
+    let not_a_credential = looks_like_path_or_url(value)
+        || is_uuid(value)
+        || is_lower_identifier(value)
+        || is_dotted_identifier(value)
+        || !has_digit && is_joined_words(value)
+        || is_braced_literal(value)
+        || is_public_key_der(value);
+    if not_a_credential {
         return false;
     }
+
     let has_lower = value.iter().any(u8::is_ascii_lowercase);
     let has_upper = value.iter().any(u8::is_ascii_uppercase);
-    let has_digit = value.iter().any(u8::is_ascii_digit);
     let has_symbol = value.iter().any(|b| !b.is_ascii_alphanumeric());
-    if !(has_lower || has_upper) {
+    let entropy = shannon_entropy(value);
+    if !(has_lower || has_upper) || entropy < 3.0 {
         return false;
     }
+
     let classes = [has_lower, has_upper, has_digit, has_symbol]
         .iter()
         .filter(|&&present| present)
         .count();
-    let entropy = shannon_entropy(value);
-    if entropy < 3.0 {
-        return false;
-    }
-    has_digit && classes >= 2 || classes >= 3 && has_symbol || value.len() >= 20 && entropy >= 4.0
+    // Underscores, dashes and dots join identifier words; other symbols
+    // make a digit-free value look like a password.
+    let has_password_symbol = value
+        .iter()
+        .any(|&b| !b.is_ascii_alphanumeric() && !matches!(b, b'_' | b'-' | b'.'));
+    let long_random =
+        value.len() >= 20 && entropy >= 4.0 && has_lower && has_upper && !value.contains(&b'_');
+    has_digit && classes >= 2 || classes >= 3 && has_password_symbol || long_random
 }
 
-/// Unquoted values like `self.password`, `config[key]` or `load()`.
+/// `{string|Buffer}`, `{a: 1}`: an object literal or a type list in braces,
+/// not a value that merely sits in braces like `{word9learn}`.
+fn is_braced_literal(value: &[u8]) -> bool {
+    value.starts_with(b"{")
+        && value
+            .iter()
+            .any(|&b| matches!(b, b'|' | b':' | b',' | b' ' | b'"' | b'\''))
+}
+
+/// Base64 of DER-encoded public keys (SubjectPublicKeyInfo for EC P-256,
+/// P-384, RSA and Ed25519): published keys, not secrets.
+fn is_public_key_der(value: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[
+        b"MFkwEwYHKoZIzj0CAQ",
+        b"MHYwEAYHKoZIzj0CAQ",
+        b"MIIBIjANBgkqhkiG9w0BAQEFAAOC",
+        b"MIICIjANBgkqhkiG9w0BAQEFAAOC",
+        b"MCowBQYDK2VwAyEA",
+    ];
+    PREFIXES.iter().any(|prefix| value.starts_with(prefix))
+}
+
+/// `BobGneu_human-format`, `Correct-Horse`: letters-only words joined by
+/// `_`, `-` or `.`, as in identifiers and slugs.
+fn is_joined_words(value: &[u8]) -> bool {
+    let mut words = value.split(|&b| matches!(b, b'_' | b'-' | b'.'));
+    let all_alphabetic = words
+        .clone()
+        .all(|word| !word.is_empty() && word.iter().all(u8::is_ascii_alphabetic));
+    all_alphabetic && words.nth(1).is_some()
+}
+
+/// Unquoted values like `self.password2`, `config[key]`, `load()` or
+/// `module::Type`.
 fn looks_like_expression(value: &[u8]) -> bool {
-    if value
+    value
         .iter()
         .any(|&b| matches!(b, b'(' | b')' | b'[' | b']'))
-    {
-        return true;
-    }
+        || contains(value, b"::")
+        || dotted_parts_all(value, |b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// `core.logAllRefUpdates`, `http.extraHeader`: letters-only identifiers
+/// joined by dots, such as configuration key names.
+fn is_dotted_identifier(value: &[u8]) -> bool {
+    dotted_parts_all(value, |b| b.is_ascii_alphabetic() || b == b'_')
+}
+
+fn dotted_parts_all(value: &[u8], allowed: impl Fn(u8) -> bool) -> bool {
     value.contains(&b'.')
         && value.split(|&b| b == b'.').all(|part| {
-            !part.is_empty()
-                && !part[0].is_ascii_digit()
-                && part.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+            !part.is_empty() && !part[0].is_ascii_digit() && part.iter().all(|&b| allowed(b))
         })
 }
 
@@ -387,7 +492,7 @@ fn looks_like_path_or_url(value: &[u8]) -> bool {
     if PREFIXES.iter().any(|prefix| value.starts_with(prefix)) {
         return true;
     }
-    if value.find(b"://").is_some() {
+    if contains(value, b"://") {
         return true;
     }
     if value.len() > 2 && value[1] == b':' && matches!(value[2], b'\\' | b'/') {
@@ -441,7 +546,7 @@ fn is_lower_identifier(value: &[u8]) -> bool {
         .all(|&b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-' | b'.'))
 }
 
-/// Whether `host` is a loopback address or name.
+/// Returns whether `host` is a loopback address or name.
 pub(crate) fn is_loopback_host(host: &[u8]) -> bool {
     let host = host.trim().to_ascii_lowercase();
     let host = host

@@ -1,8 +1,8 @@
 //! The detector: runs the rules over one blob's bytes and returns matches.
 //!
-//! Building a [`Detector`] parses nothing but the rule list and builds one
-//! keyword automaton; each rule's regex and path matcher compile the first
-//! time a blob needs them. A scan runs the automaton over the text once and
+//! Building a [`Detector`] parses the rule list and builds one keyword
+//! automaton. Each rule's regex and path matcher compile the first time a
+//! blob needs them. A scan runs the automaton over the text once, then
 //! each triggered rule's regex only on a window around its keyword hits.
 
 mod compiled;
@@ -59,10 +59,6 @@ pub struct Detector {
     prefilter: Prefilter,
 }
 
-/// Lines longer than this are not JSON-unescaped, to bound the work on
-/// minified files.
-const MAX_UNESCAPE_LINE: usize = 1 << 20;
-
 /// Inline comments that suppress the match starting on their line.
 const ALLOW_MARKERS: [&[u8]; 2] = [b"tightlip:allow", b"gitleaks:allow"];
 
@@ -90,6 +86,7 @@ impl Detector {
         })
     }
 
+    /// Returns the options the detector was built with.
     pub fn options(&self) -> &DetectorOptions {
         &self.options
     }
@@ -114,10 +111,10 @@ impl Detector {
     /// Scans one blob. `path` is repository-relative and may be any bytes.
     ///
     /// Path rules fire even when the content is too large or binary (a
-    /// committed `.p12` is binary); the blob then counts as scanned.
+    /// committed `.p12` is binary), and the blob then counts as scanned.
     pub fn scan(&self, path: &BStr, data: &[u8]) -> BlobScan {
-        let path_matches = self.match_paths(path, data);
         if data.len() as u64 > self.options.max_size {
+            let path_matches = self.match_paths(path, data, false);
             // NOTE: a path match hides the size skip for that blob.
             if !path_matches.is_empty() {
                 return BlobScan::Scanned(path_matches);
@@ -128,10 +125,13 @@ impl Detector {
             });
         }
         let mut matches = match text::decode(data) {
-            Decoded::Binary if path_matches.is_empty() => {
-                return BlobScan::Skipped(SkipReason::Binary);
+            Decoded::Binary => {
+                let path_matches = self.match_paths(path, data, false);
+                if path_matches.is_empty() {
+                    return BlobScan::Skipped(SkipReason::Binary);
+                }
+                return BlobScan::Scanned(path_matches);
             }
-            Decoded::Binary => Vec::new(),
             Decoded::Bytes(text) => self.content_matches(path, text, |offset, _| offset),
             Decoded::Utf16 { text, prefix_len } => {
                 self.content_matches(path, &text, |offset, decoded| {
@@ -139,6 +139,7 @@ impl Detector {
                 })
             }
         };
+        let path_matches = self.match_paths(path, data, !matches.is_empty());
         matches.extend(path_matches);
         BlobScan::Scanned(matches)
     }
@@ -153,13 +154,22 @@ impl Detector {
     ) -> Vec<Match> {
         let mut scan = TextScan::new(&self.rules, &self.prefilter, path, text);
         scan.scan_view(text, &|offset| offset);
-        scan_escaped_lines(&mut scan, text);
+        scan_escaped_lines(&mut scan);
         let candidates = engine::dedup(std::mem::take(&mut scan.candidates), &self.rules);
 
         let mut lines = LineCounter::new(text);
         let mut matches = Vec::with_capacity(candidates.len());
+        let mut allow_line: Option<(usize, usize, bool)> = None;
         for candidate in candidates {
-            if has_allow_marker(text, candidate.start) {
+            let allowed = match allow_line {
+                Some((start, end, allowed)) if (start..=end).contains(&candidate.start) => allowed,
+                _ => {
+                    let line = line_with_allow_marker(text, candidate.start);
+                    allow_line = Some(line);
+                    line.2
+                }
+            };
+            if allowed {
                 continue;
             }
             let (line, column) = lines.position(candidate.start);
@@ -186,38 +196,24 @@ impl Detector {
     }
 }
 
-/// Scans every line that holds JSON string escapes (`\"` or `\\`) once
-/// more with one level of escapes resolved: a notebook cell or a JSON
-/// document stored inside a JSON string. Matches keep the line of the
-/// original text.
-fn scan_escaped_lines(scan: &mut TextScan<'_>, text: &[u8]) {
-    let mut next_line = 0;
-    let mut escapes: Vec<usize> = memmem::find_iter(text, br#"\""#)
-        .chain(memmem::find_iter(text, br"\\"))
-        .collect();
-    escapes.sort_unstable();
-    for escape in escapes {
-        if escape < next_line {
-            continue;
-        }
-        let start = text::line_start(text, escape, usize::MAX);
-        let end = text::line_end(text, escape, usize::MAX);
-        next_line = end + 1;
-        if end - start > MAX_UNESCAPE_LINE {
-            log::debug!("line at byte {start} is too long to unescape");
-            continue;
-        }
-        let unescaped = text::unescape_json(&text[start..end], start);
+/// Scans each region with a keyword hit and JSON string escapes once more
+/// with one level of escapes resolved: a notebook cell or a JSON document
+/// stored inside a JSON string. Matches keep the line of the original text.
+fn scan_escaped_lines(scan: &mut TextScan<'_>) {
+    for (start, end) in std::mem::take(&mut scan.escaped_lines) {
+        let unescaped = text::unescape_json(&scan.base[start..end], start);
         scan.scan_view(&unescaped.text, &|offset| unescaped.map(offset));
     }
 }
 
-/// Whether the line holding `offset` carries an inline allow comment.
-fn has_allow_marker(text: &[u8], offset: usize) -> bool {
+/// Returns the bounds of the line holding `offset` and whether that line
+/// carries an inline allow comment.
+fn line_with_allow_marker(text: &[u8], offset: usize) -> (usize, usize, bool) {
     let start = text::line_start(text, offset, usize::MAX);
     let end = text::line_end(text, offset, usize::MAX);
     let line = &text[start..end];
-    ALLOW_MARKERS
+    let allowed = ALLOW_MARKERS
         .iter()
-        .any(|marker| memmem::find(line, marker).is_some())
+        .any(|marker| memmem::find(line, marker).is_some());
+    (start, end, allowed)
 }

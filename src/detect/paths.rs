@@ -13,7 +13,9 @@ const KEY_MATERIAL_SNIFF_LEN: usize = 64 * 1024;
 
 impl Detector {
     /// Returns a path match for every path rule that `path` fires.
-    pub(super) fn match_paths(&self, path: &BStr, data: &[u8]) -> Vec<Match> {
+    /// `has_secret` is true when a content rule matched in `data`, which
+    /// counts as key material for rules that require it.
+    pub(super) fn match_paths(&self, path: &BStr, data: &[u8], has_secret: bool) -> Vec<Match> {
         let mut matches = Vec::new();
         for &index in &self.path_rules {
             let rule = &self.rules[index];
@@ -31,7 +33,7 @@ impl Detector {
                     continue;
                 }
             }
-            if rule.rule.requires_key_material && !has_key_material(data) {
+            if rule.rule.requires_key_material && !has_secret && !has_key_material(data) {
                 continue;
             }
             matches.push(Match {
@@ -42,6 +44,8 @@ impl Detector {
                 line: 1,
                 column: 1,
                 offset: 0,
+                // A path match has no matched value, so previews show the
+                // path in its place.
                 secret: Secret::new(path, path.len()),
                 fingerprint: fingerprint_of(&[rule.rule.id.as_bytes(), path]),
             });
@@ -50,7 +54,7 @@ impl Detector {
     }
 }
 
-/// Whether `data` holds private key material: a PEM-style private key
+/// Returns whether `data` contains private key material: a PEM-style private key
 /// header followed by a base64 body, or DER (an ASN.1 SEQUENCE, as in
 /// PKCS#8, PKCS#12 and PKCS#1 files).
 fn has_key_material(data: &[u8]) -> bool {

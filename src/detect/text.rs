@@ -3,7 +3,7 @@
 
 use memchr::{memchr, memchr_iter, memrchr};
 
-/// How a blob's bytes are to be read.
+/// The text a blob is scanned as.
 pub(crate) enum Decoded<'a> {
     /// Scanned as stored: UTF-8, Latin-1 or any other ASCII-compatible
     /// bytes. Invalid UTF-8 is fine.

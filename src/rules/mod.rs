@@ -1,7 +1,7 @@
 //! Built-in detection rules: their data model, loading from the TOML files
 //! under `rules/`, and the checker that validates a rule set.
 //!
-//! Each file in `rules/` holds one provider family as an array of
+//! Each file in `rules/` contains one provider family as an array of
 //! `[[rule]]` tables. The files are embedded at build time, so the binary
 //! needs nothing on disk.
 
@@ -44,8 +44,8 @@ pub struct Rule {
     /// as `ghp_`) and may appear in redacted output.
     #[serde(default)]
     pub public_prefix: usize,
-    /// Where one value matches several rules, the rule with the highest
-    /// specificity is kept.
+    /// Rank among rules matching the same value: where several match, only
+    /// the highest specificity is kept.
     #[serde(default = "default_specificity")]
     pub specificity: u8,
     /// Lets a match span lines (private key blocks). Other rules see one
@@ -65,13 +65,14 @@ pub struct Rule {
     /// Context that may lower the rule's severity for one match.
     #[serde(default)]
     pub severity_adjust: Option<SeverityAdjust>,
-    /// How the matched bytes are normalized into the reported secret.
+    /// Normalization of the matched bytes into the reported secret.
     #[serde(default)]
     pub normalize: Option<Normalize>,
     /// Path rules: trimmed file contents that do not fire the rule.
     #[serde(default)]
     pub content_unless: Vec<String>,
-    /// Path rules: fire only when the content holds private key material.
+    /// Path rules: fire only when the content contains private key material
+    /// or any secret that a content rule finds.
     #[serde(default)]
     pub requires_key_material: bool,
     /// Path rules: the content scanned with each example path.
@@ -94,7 +95,7 @@ fn default_specificity() -> u8 {
     50
 }
 
-/// Whether a rule looks at content or only at the path.
+/// The input a rule looks at: content, or only the path.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleKind {
@@ -166,7 +167,7 @@ pub enum SeverityAdjust {
     DatajointConfig,
 }
 
-/// How matched bytes become the reported secret.
+/// Normalization that turns matched bytes into the reported secret.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Normalize {

@@ -75,7 +75,6 @@ struct Walk<'a> {
 
 /// One entry of a `HEAD` tree.
 struct HeadEntry {
-    name: BString,
     mode: gix::object::tree::EntryMode,
     id: ObjectId,
     seen: bool,
@@ -106,6 +105,14 @@ impl Walk<'_> {
             Some(id) => HeadEntries::read(self.repo, id)?,
             None => HeadEntries::default(),
         };
+        let children: HashMap<&[u8], &CacheTree> = node
+            .map(|node| {
+                node.children
+                    .iter()
+                    .map(|child| (child.name.as_slice(), child))
+                    .collect()
+            })
+            .unwrap_or_default();
         let index = self.index;
         let entries = index.entries();
         while self.position < entries.len() {
@@ -132,11 +139,7 @@ impl Walk<'_> {
             }
             if let Some(slash) = rest.find_byte(b'/') {
                 let name = &rest[..slash];
-                let child = node.and_then(|node| {
-                    node.children
-                        .iter()
-                        .find(|child| child.name.as_slice() == name)
-                });
+                let child = children.get(name.as_bytes()).copied();
                 let child_head = head_entries.take(name, true).map(|e| e.id);
                 let length = prefix.len();
                 prefix.extend_from_slice(name);
@@ -267,8 +270,10 @@ impl Walk<'_> {
 #[derive(Default)]
 struct HeadEntries {
     entries: Vec<HeadEntry>,
-    /// Position in `entries` by file name and whether the entry is a tree.
-    by_name: HashMap<(BString, bool), usize>,
+    /// Position in `entries` of each subtree, by name.
+    trees: HashMap<BString, usize>,
+    /// Position in `entries` of each other entry, by name.
+    others: HashMap<BString, usize>,
 }
 
 impl HeadEntries {
@@ -281,28 +286,28 @@ impl HeadEntries {
         let decoded = tree
             .decode()
             .with_context(|| format!("failed to decode tree {id} of HEAD"))?;
-        let entries: Vec<HeadEntry> = decoded
-            .entries
-            .iter()
-            .map(|entry| HeadEntry {
-                name: entry.filename.to_owned(),
+        let mut head = HeadEntries::default();
+        for (position, entry) in decoded.entries.iter().enumerate() {
+            let name: BString = entry.filename.to_owned();
+            if entry.mode.is_tree() {
+                head.trees.insert(name, position);
+            } else {
+                head.others.insert(name, position);
+            }
+            head.entries.push(HeadEntry {
                 mode: entry.mode,
                 id: entry.oid.to_owned(),
                 seen: false,
-            })
-            .collect();
-        let by_name = entries
-            .iter()
-            .enumerate()
-            .map(|(position, entry)| ((entry.name.clone(), entry.mode.is_tree()), position))
-            .collect();
-        Ok(HeadEntries { entries, by_name })
+            });
+        }
+        Ok(head)
     }
 
     /// Marks and returns the entry called `name` that is a tree when
     /// `want_tree` is set, or anything else when it is not.
     fn take(&mut self, name: &[u8], want_tree: bool) -> Option<&HeadEntry> {
-        let position = *self.by_name.get(&(BString::from(name), want_tree))?;
+        let by_name = if want_tree { &self.trees } else { &self.others };
+        let position = *by_name.get(name.as_bstr())?;
         let entry = &mut self.entries[position];
         entry.seen = true;
         Some(entry)

@@ -53,7 +53,7 @@ pub fn staged_changes(
             let path = entry.path(&index);
             if last_unmerged != Some(path) {
                 warnings.push(format!(
-                    "{} has unresolved merge conflicts and was not scanned; resolve them and `git add` it",
+                    "{} has unresolved merge conflicts and was not scanned. Resolve them and `git add` it.",
                     path.to_str_lossy()
                 ));
                 last_unmerged = Some(path);
@@ -159,7 +159,7 @@ pub fn staged_changes_full(
     })
     .with_context(|| {
         if index.is_sparse() {
-            "failed to compare the sparse index with HEAD; \
+            "failed to compare the sparse index with HEAD. \
              `git sparse-checkout disable` expands it so the comparison can run"
         } else {
             "failed to compare the index with HEAD"

@@ -85,7 +85,19 @@ pub fn parse_updates(input: &[u8], hash_kind: gix::hash::Kind) -> anyhow::Result
 /// Commits that a push adds, each with the local ref that first reached it.
 pub struct PushRange {
     pub commits: Vec<(ObjectId, BString)>,
+    /// Trees and blobs pushed directly, as tags of them, with their ref.
+    /// The remote may already have them, but that cannot be told, so all of
+    /// their content is scanned.
+    pub non_commits: Vec<(Peeled, BString)>,
     pub warnings: Vec<String>,
+}
+
+/// The object a pushed or remote oid names, after peeling tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peeled {
+    Commit(ObjectId),
+    Tree(ObjectId),
+    Blob(ObjectId),
 }
 
 /// Computes the commits that `updates` add to `remote`: reachable from a
@@ -103,11 +115,13 @@ pub fn push_range(
         if update.remote_oid.is_null() {
             continue;
         }
-        match peel_to_commit_if_present(repo, update.remote_oid)? {
-            Some(id) => hidden.push(id),
+        match peel_if_present(repo, update.remote_oid)? {
+            Some(Peeled::Commit(id)) => hidden.push(id),
+            // The remote has this tree or blob, but it bounds no commits.
+            Some(Peeled::Tree(_) | Peeled::Blob(_)) => {}
             None => warnings.push(format!(
-                "{} on the remote is at {}, which this repository does not have; \
-                 commits already on the remote may be scanned again (`git fetch` avoids that)",
+                "{} on the remote is at {}, which this repository does not have, \
+                 so commits already on the remote may be scanned again (`git fetch` avoids that)",
                 update.remote_ref, update.remote_oid
             )),
         }
@@ -115,13 +129,23 @@ pub fn push_range(
 
     let mut seen = HashSet::new();
     let mut commits = Vec::new();
+    let mut non_commits = Vec::new();
     for update in updates.iter().filter(|update| !update.is_deletion()) {
-        let tip = peel_to_commit_if_present(repo, update.local_oid)?.with_context(|| {
-            format!(
-                "{} ({}) is not in this repository, so the commits it adds cannot be computed",
-                update.local_ref, update.local_oid
-            )
-        })?;
+        let peeled = peel_if_present(repo, update.local_oid)
+            .with_context(|| format!("cannot scan the push of {}", update.local_ref))?
+            .with_context(|| {
+                format!(
+                    "{} ({}) is not in this repository, so the commits it adds cannot be computed",
+                    update.local_ref, update.local_oid
+                )
+            })?;
+        let tip = match peeled {
+            Peeled::Commit(id) => id,
+            other => {
+                non_commits.push((other, update.local_ref.clone()));
+                continue;
+            }
+        };
         let walk = repo
             .rev_walk([tip])
             .with_hidden(hidden.iter().copied())
@@ -136,7 +160,11 @@ pub fn push_range(
             }
         }
     }
-    Ok(PushRange { commits, warnings })
+    Ok(PushRange {
+        commits,
+        non_commits,
+        warnings,
+    })
 }
 
 /// Returns the commits that the remote-tracking refs of `remote` point to.
@@ -165,28 +193,35 @@ fn remote_tracking_tips(repo: &gix::Repository, remote: &str) -> anyhow::Result<
     Ok(tips)
 }
 
-/// Peels `id` (a commit or a tag of one) to a commit id. Returns `None`
-/// when the object is not in the repository.
-fn peel_to_commit_if_present(
-    repo: &gix::Repository,
-    id: ObjectId,
-) -> anyhow::Result<Option<ObjectId>> {
+/// Peels the tags off `id`. Returns `None` when the object is not in the
+/// repository.
+fn peel_if_present(repo: &gix::Repository, id: ObjectId) -> anyhow::Result<Option<Peeled>> {
     let Some(object) = repo
         .try_find_object(id)
         .with_context(|| format!("failed to read object {id}"))?
     else {
         return Ok(None);
     };
-    let commit = object
-        .peel_to_commit()
-        .with_context(|| format!("{id} is neither a commit nor a tag of a commit"))?;
-    Ok(Some(commit.id))
+    let object = object
+        .peel_tags_to_end()
+        .with_context(|| format!("failed to peel tag {id}"))?;
+    let peeled = match object.kind {
+        gix::object::Kind::Commit => Peeled::Commit(object.id),
+        gix::object::Kind::Tree => Peeled::Tree(object.id),
+        gix::object::Kind::Blob => Peeled::Blob(object.id),
+        gix::object::Kind::Tag => bail!("tag {id} does not end in a commit, tree or blob"),
+    };
+    Ok(Some(peeled))
 }
 
 /// One blob version that a commit adds at a path, with the versions it
 /// replaces in each parent (`None` where the parent has no such file).
 struct Added {
-    commit: usize,
+    /// Position in the push range's commits, or `None` for a tree or blob
+    /// pushed without a commit.
+    commit: Option<usize>,
+    /// The pushed ref that reaches it.
+    local_ref: BString,
     path: BString,
     id: ObjectId,
     previous: Vec<Option<ObjectId>>,
@@ -220,8 +255,11 @@ pub fn scan_push(
         let commit = repo
             .find_commit(*id)
             .with_context(|| format!("failed to read commit {id}"))?;
-        infos.push((commit_info(&commit)?, local_ref.clone()));
-        added_by_commit(repo, &commit, index, &mut added, &mut report)?;
+        infos.push(commit_info(&commit)?);
+        added_by_commit(repo, &commit, index, local_ref, &mut added, &mut report)?;
+    }
+    for (peeled, local_ref) in &range.non_commits {
+        added_without_commit(repo, *peeled, local_ref, &mut added, &mut report)?;
     }
 
     // Each blob is scanned once per path it appears at; the path takes part
@@ -240,7 +278,7 @@ pub fn scan_push(
                 report.skipped.push(Skipped {
                     path: item.path.clone(),
                     blob: Some(item.id.to_string()),
-                    commit: Some(range.commits[item.commit].0.to_string()),
+                    commit: item.commit.map(|index| range.commits[index].0.to_string()),
                     reason: reason.clone(),
                 });
                 continue;
@@ -250,15 +288,14 @@ pub fn scan_push(
             continue;
         }
         let on_added_lines = keep_added(repo, item, matches.clone())?;
-        let (info, local_ref) = &infos[item.commit];
         for m in on_added_lines {
             let location = Location {
                 path: item.path.clone(),
                 line: m.line,
                 column: m.column,
-                commit: Some(info.clone()),
+                commit: item.commit.map(|index| infos[index].clone()),
                 blob: Some(item.id.to_string()),
-                refs: vec![local_ref.to_string()],
+                refs: vec![item.local_ref.to_string()],
                 in_head: None,
             };
             located.push((m, location));
@@ -317,6 +354,7 @@ fn added_by_commit(
     repo: &gix::Repository,
     commit: &gix::Commit<'_>,
     index: usize,
+    local_ref: &BString,
     out: &mut Vec<Added>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
@@ -328,7 +366,7 @@ fn added_by_commit(
 
     let mut per_parent: Vec<HashMap<BString, (ObjectId, Option<ObjectId>)>> = Vec::new();
     if parent_ids.is_empty() {
-        per_parent.push(changed_blobs(repo, None, &tree, id, report)?);
+        per_parent.push(changed_blobs(repo, None, &tree, Some(id), report)?);
     }
     for parent_id in &parent_ids {
         let parent_tree = match repo.try_find_object(*parent_id)? {
@@ -345,7 +383,13 @@ fn added_by_commit(
             }
             None => bail!("parent {parent_id} of commit {id} is missing from the repository"),
         };
-        per_parent.push(changed_blobs(repo, Some(&parent_tree), &tree, id, report)?);
+        per_parent.push(changed_blobs(
+            repo,
+            Some(&parent_tree),
+            &tree,
+            Some(id),
+            report,
+        )?);
     }
 
     let start = out.len();
@@ -364,7 +408,8 @@ fn added_by_commit(
         }
         if changed_in_all {
             out.push(Added {
-                commit: index,
+                commit: Some(index),
+                local_ref: local_ref.clone(),
                 path: path.clone(),
                 id: *blob,
                 previous: all_previous,
@@ -375,6 +420,44 @@ fn added_by_commit(
     Ok(())
 }
 
+/// Appends every blob of a tree or the blob that a ref pushes without a
+/// commit.
+fn added_without_commit(
+    repo: &gix::Repository,
+    peeled: Peeled,
+    local_ref: &BString,
+    out: &mut Vec<Added>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let mut add = |path: BString, id: ObjectId| {
+        out.push(Added {
+            commit: None,
+            local_ref: local_ref.clone(),
+            path,
+            id,
+            previous: vec![None],
+        })
+    };
+    match peeled {
+        Peeled::Commit(_) => {}
+        // The ref name stands in for a path, which a bare blob does not have.
+        Peeled::Blob(id) => add(local_ref.clone(), id),
+        Peeled::Tree(id) => {
+            let tree = repo
+                .find_tree(id)
+                .with_context(|| format!("failed to read tree {id} of {local_ref}"))?;
+            let mut blobs: Vec<_> = changed_blobs(repo, None, &tree, None, report)?
+                .into_iter()
+                .collect();
+            blobs.sort();
+            for (path, (blob, _)) in blobs {
+                add(path, blob);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Maps each path whose blob differs between `old` and `new` to its new
 /// blob id and, for a modification or rename, the blob it replaces.
 /// Submodule entries are recorded as skipped.
@@ -382,13 +465,16 @@ fn changed_blobs(
     repo: &gix::Repository,
     old: Option<&gix::Tree<'_>>,
     new: &gix::Tree<'_>,
-    commit: ObjectId,
+    commit: Option<ObjectId>,
     report: &mut Report,
 ) -> anyhow::Result<HashMap<BString, (ObjectId, Option<ObjectId>)>> {
     let options = gix::diff::Options::default().with_rewrites(Some(gix::diff::Rewrites::default()));
     let changes = repo
         .diff_tree_to_tree(old, Some(new), options)
-        .with_context(|| format!("failed to compare commit {commit} with its parent"))?;
+        .with_context(|| match commit {
+            Some(commit) => format!("failed to compare commit {commit} with its parent"),
+            None => format!("failed to list the files of tree {}", new.id),
+        })?;
 
     let mut out = HashMap::new();
     for change in changes {
@@ -428,7 +514,7 @@ fn changed_blobs(
             report.skipped.push(Skipped {
                 path,
                 blob: Some(id.to_string()),
-                commit: Some(commit.to_string()),
+                commit: commit.map(|commit| commit.to_string()),
                 reason: SkipReason::Submodule,
             });
             continue;
@@ -447,12 +533,14 @@ fn commit_info(commit: &gix::Commit<'_>) -> anyhow::Result<CommitInfo> {
         .author()
         .with_context(|| format!("failed to read the author of commit {id}"))?;
     let time = author.seconds();
-    let date =
-        gix::date::Time::new(time, 0).format_or_unix(gix::date::time::format::ISO8601_STRICT);
+    // RFC 3339 in UTC with a `Z` suffix, as the history scan writes it.
+    let date = gix::date::Time::new(time, 0)
+        .format_or_unix(gix::date::time::format::ISO8601_STRICT)
+        .replace("+00:00", "Z");
     Ok(CommitInfo {
         id: id.to_string(),
-        author: author.name.to_str_lossy().into_owned(),
-        email: author.email.to_str_lossy().into_owned(),
+        author: author.name.to_str_lossy().trim().to_string(),
+        email: author.email.to_str_lossy().trim().to_string(),
         date,
         time,
     })
