@@ -24,7 +24,7 @@ def main():
     located = {}
     for finding in report["findings"]:
         for loc in finding["locations"]:
-            key = (loc["commit"]["id"] if loc.get("commit") else None, loc["path"], loc["line"])
+            key = (loc.get("commit"), loc["path"], loc["line"])
             located.setdefault(key, []).append((finding, loc))
 
     problems = 0

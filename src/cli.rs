@@ -22,7 +22,8 @@ pub struct GlobalArgs {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// When to color human output; NO_COLOR in the environment means never.
+    /// When to color human output. With `auto`, a non-empty NO_COLOR or
+    /// TERM=dumb turns color off, and so does output that is not a terminal.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Print secret values in clear. Without it, output shows only a
@@ -43,6 +44,8 @@ pub enum Format {
     Human,
     Json,
     Jsonl,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -88,6 +91,72 @@ pub enum Command {
         #[command(flatten)]
         limits: ScanLimits,
     },
+    /// Show the configuration DataJoint 2.3.5 would resolve when started
+    /// in DIR: each database.* and stores.* value with its source, the
+    /// files it reads and whether git tracks them, look-alike files it
+    /// ignores, and the error an import would raise. Exit status 1 when
+    /// the import would fail or a secrets file it reads is tracked.
+    Config {
+        /// Directory DataJoint would be started in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Read environment variables from FILE (KEY=VALUE lines) on top of
+        /// the current environment.
+        #[arg(long, value_name = "FILE")]
+        env_file: Option<PathBuf>,
+        /// Resolve without the current environment (an --env-file still
+        /// applies).
+        #[arg(long)]
+        no_env: bool,
+        /// Use DIR in place of /run/secrets/datajoint, DataJoint's fallback
+        /// secrets directory.
+        #[arg(long, value_name = "DIR")]
+        system_secrets_dir: Option<PathBuf>,
+    },
+    /// Check credential hygiene: every .secrets/ directory is ignored by a
+    /// tracked .gitignore, holds no tracked file and is private (0700, files
+    /// 0600, owned by you); .env, Terraform state and key files are ignored.
+    /// Exit status 1 when problems remain.
+    Check {
+        /// Directory inside the working tree to check.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Tighten modes and append `.secrets/` to the top-level .gitignore,
+        /// printing each change. Never deletes or untracks a file.
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Scan what is staged for the next commit: the lines it adds to each
+    /// added, modified or renamed file, read from the index. Used by the
+    /// pre-commit hook.
+    Staged {
+        /// Any directory inside the repository.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[command(flatten)]
+        limits: ScanLimits,
+    },
+    /// Scan the commits a push adds. Used by the pre-push hook: git passes
+    /// the remote name and URL as arguments and the pushed refs on stdin.
+    /// Without arguments, reads the PRE_COMMIT_* variables that the
+    /// pre-commit framework sets.
+    PrePush {
+        /// Name of the remote being pushed to (or its URL when it has no
+        /// name).
+        remote: Option<String>,
+        /// URL of the remote; accepted as git passes it, not used.
+        url: Option<String>,
+        #[command(flatten)]
+        limits: ScanLimits,
+    },
+    /// Install or remove tightlip's git hooks.
+    Hook {
+        #[command(subcommand)]
+        command: HookCommand,
+        /// Any directory inside the repository.
+        #[arg(long, global = true, default_value = ".")]
+        repo: PathBuf,
+    },
     /// Manage the built-in rules.
     Rules {
         #[command(subcommand)]
@@ -99,4 +168,25 @@ pub enum Command {
 pub enum RulesCommand {
     /// Print every rule with its id, severity and description.
     List,
+    /// Check the built-in rules: unique ids, a secret capture group,
+    /// examples that match and negative examples that do not.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install the pre-commit and pre-push hooks (both unless one is
+    /// chosen). An existing hook is kept and runs first.
+    Install {
+        /// Install only the pre-commit hook (and the pre-push hook if
+        /// --pre-push is given too).
+        #[arg(long)]
+        pre_commit: bool,
+        /// Install only the pre-push hook (and the pre-commit hook if
+        /// --pre-commit is given too).
+        #[arg(long)]
+        pre_push: bool,
+    },
+    /// Remove tightlip's hooks and restore the hooks they replaced.
+    Uninstall,
 }

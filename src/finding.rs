@@ -13,7 +13,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// How urgently a finding needs attention, lowest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -47,7 +49,7 @@ impl Severity {
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -209,6 +211,13 @@ pub enum SkipReason {
     MissingObject,
     /// A submodule entry (a commit of another repository).
     Submodule,
+    /// A symbolic link; git stores only its target path, not the content.
+    Symlink,
+    /// A FIFO, socket or device node in the working tree.
+    SpecialFile,
+    /// A directory holding its own `.git`: a nested repository whose files
+    /// the outer repository does not commit.
+    NestedRepository,
 }
 
 impl fmt::Display for SkipReason {
@@ -221,6 +230,9 @@ impl fmt::Display for SkipReason {
             SkipReason::Unreadable { error } => write!(f, "unreadable: {error}"),
             SkipReason::MissingObject => f.write_str("object missing from the repository"),
             SkipReason::Submodule => f.write_str("submodule"),
+            SkipReason::Symlink => f.write_str("symbolic link"),
+            SkipReason::SpecialFile => f.write_str("not a regular file"),
+            SkipReason::NestedRepository => f.write_str("nested repository"),
         }
     }
 }
@@ -243,6 +255,8 @@ pub struct Stats {
     pub commits: u64,
     pub refs: u64,
     pub skipped: u64,
+    /// Locations removed because `.tightlipignore` lists their fingerprint.
+    pub ignored: u64,
     pub elapsed_ms: u64,
     /// True when the repository is a shallow clone, so history is cut off.
     pub history_truncated: bool,
@@ -259,32 +273,9 @@ pub struct Report {
     /// refs) that did not stop the scan.
     pub warnings: Vec<String>,
     pub stats: Stats,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_display_is_redacted() {
-        let secret = Secret::new(b"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa", 4);
-        assert_eq!(secret.to_string(), "ghp_… (40 bytes)");
-        assert!(!format!("{secret:?}").contains("4VOh"));
-    }
-
-    #[test]
-    fn secret_prefix_capped_at_half() {
-        let secret = Secret::new(b"abcd", 4);
-        assert_eq!(secret.redacted(), "ab… (4 bytes)");
-    }
-
-    #[test]
-    fn fingerprint_stable() {
-        let a = Secret::new(b"value", 0).fingerprint();
-        let b = Secret::new(b"value", 3).fingerprint();
-        assert_eq!(a, b);
-        assert_eq!(a.len(), 32);
-    }
+    /// Top of the repository or scanned directory, where `.tightlipignore`
+    /// is looked up; `None` when there is no such place.
+    pub root: Option<std::path::PathBuf>,
 }
 
 /// Groups matches of the same secret into findings.
@@ -336,4 +327,30 @@ fn location_order(a: &Location, b: &Location) -> std::cmp::Ordering {
         .then_with(|| a.path.cmp(&b.path))
         .then_with(|| a.line.cmp(&b.line))
         .then_with(|| a.column.cmp(&b.column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_display_is_redacted() {
+        let secret = Secret::new(b"ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa", 4);
+        assert_eq!(secret.to_string(), "ghp_… (40 bytes)");
+        assert!(!format!("{secret:?}").contains("4VOh"));
+    }
+
+    #[test]
+    fn secret_prefix_capped_at_half() {
+        let secret = Secret::new(b"abcd", 4);
+        assert_eq!(secret.redacted(), "ab… (4 bytes)");
+    }
+
+    #[test]
+    fn fingerprint_stable() {
+        let a = Secret::new(b"value", 0).fingerprint();
+        let b = Secret::new(b"value", 3).fingerprint();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 32);
+    }
 }

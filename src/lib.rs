@@ -6,7 +6,13 @@
 pub mod cli;
 pub mod cmd;
 pub mod detect;
+pub mod effective;
 pub mod finding;
+pub mod hook;
+pub mod hygiene;
+pub mod ignore_file;
+pub mod logger;
 pub mod report;
+pub mod resolver;
 pub mod rules;
 pub mod source;

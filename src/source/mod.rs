@@ -1,4 +1,9 @@
 //! Where blobs come from: the working tree, the index, history and push
 //! ranges. Each source turns what it read into a [`crate::finding::Report`].
 
+pub mod added;
+pub mod cache_tree;
 pub mod history;
+pub mod index;
+pub mod push;
+pub mod worktree;

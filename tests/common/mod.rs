@@ -97,3 +97,74 @@ pub fn json_of(output: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// Runs the tightlip binary in `dir` with `stdin` as its input and extra
+/// environment variables.
+pub fn tightlip_with_input(
+    dir: &Path,
+    args: &[&str],
+    stdin: &[u8],
+    envs: &[(&str, &str)],
+) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tightlip"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .envs(envs.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run tightlip");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin)
+        .expect("write tightlip stdin");
+    child.wait_with_output().expect("wait for tightlip")
+}
+
+/// A PATH value with the built tightlip binary's directory first, for git
+/// processes that run installed hooks.
+pub fn path_with_tightlip() -> std::ffi::OsString {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_tightlip"))
+        .parent()
+        .expect("binary has a parent directory")
+        .to_path_buf();
+    let mut dirs = vec![bin_dir];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).expect("join PATH")
+}
+
+/// Runs git in `dir` with `path` as PATH and returns its output without
+/// checking the exit status, for commands whose hooks may fail.
+pub fn git_output_with_path(dir: &Path, args: &[&str], path: &std::ffi::OsStr) -> Output {
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("NO_COLOR", "1")
+        .env("PATH", path)
+        .output()
+        .expect("run git")
+}
+
+/// Returns the paths of every location of every finding in a JSON report,
+/// sorted.
+pub fn json_finding_paths(report: &serde_json::Value) -> Vec<String> {
+    let mut paths: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .flat_map(|f| f["locations"].as_array().expect("locations").clone())
+        .map(|l| l["path"].as_str().expect("path").to_string())
+        .collect();
+    paths.sort();
+    paths
+}

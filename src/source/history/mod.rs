@@ -551,6 +551,7 @@ fn assemble(
         commits: selection.selected_count() as u64,
         refs: selection.refs.len() as u64,
         skipped: report.skipped.len() as u64,
+        ignored: 0,
         elapsed_ms: 0,
         history_truncated: selection.truncated,
     };

@@ -1,0 +1,537 @@
+//! Working-tree hygiene for credentials: every `.secrets/` directory is
+//! ignored by a tracked `.gitignore` and contains no tracked file, its
+//! permissions keep other users out, and Terraform state, `.env` files and
+//! private key files are ignored too.
+
+pub mod ignore_rules;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io::Write as _;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use bstr::{BString, ByteSlice};
+use serde::Serialize;
+
+use crate::finding::{Finding, Location, MatchKind, Secret, Severity, fingerprint_of};
+use crate::resolver::{CONFIG_FILENAME, SECRETS_DIRNAME};
+pub use ignore_rules::{IgnoreState, Worktree};
+
+/// The kind of hygiene fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// No tracked `.gitignore` ignores a `.secrets/` directory.
+    SecretsDirNotIgnored,
+    /// Only this clone's excludes or an untracked `.gitignore` ignore it.
+    SecretsDirIgnoredLocally,
+    /// Git tracks a file under `.secrets/`.
+    SecretsFileTracked,
+    /// The directory grants access to group or others (wanted: 0700).
+    SecretsDirMode,
+    /// A file grants more than owner read and write (wanted: 0600).
+    SecretsFileMode,
+    /// The directory or a file belongs to another user.
+    SecretsOwner,
+    /// Terraform state, an `.env` file or a key file that no tracked
+    /// `.gitignore` ignores.
+    SensitiveFileNotIgnored,
+    /// The same, ignored only by this clone's excludes.
+    SensitiveFileIgnoredLocally,
+    /// Git tracks such a file.
+    SensitiveFileTracked,
+    /// The check itself could not run on a path.
+    CheckFailed,
+}
+
+impl ProblemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::SecretsDirNotIgnored => "secrets-dir-not-ignored",
+            ProblemKind::SecretsDirIgnoredLocally => "secrets-dir-ignored-locally",
+            ProblemKind::SecretsFileTracked => "secrets-file-tracked",
+            ProblemKind::SecretsDirMode => "secrets-dir-mode",
+            ProblemKind::SecretsFileMode => "secrets-file-mode",
+            ProblemKind::SecretsOwner => "secrets-owner",
+            ProblemKind::SensitiveFileNotIgnored => "sensitive-file-not-ignored",
+            ProblemKind::SensitiveFileIgnoredLocally => "sensitive-file-ignored-locally",
+            ProblemKind::SensitiveFileTracked => "sensitive-file-tracked",
+            ProblemKind::CheckFailed => "check-failed",
+        }
+    }
+}
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One hygiene fault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub severity: Severity,
+    /// The path, relative to the working tree root (`/` separated).
+    pub path: String,
+    /// A one-sentence description of the fault.
+    pub detail: String,
+    /// A command or step that fixes it, when `--fix` does not.
+    pub remedy: Option<String>,
+    /// The octal permission bits, for mode problems.
+    pub mode: Option<String>,
+    /// The `.secrets` directory concerned, for ignore problems: their
+    /// `path` is the top-level `.gitignore`, the file that needs the rule.
+    pub dir: Option<String>,
+}
+
+impl Problem {
+    /// Converts the problem into a path finding with rule id
+    /// `hygiene.<kind>`, so that every report format can carry it. The
+    /// finding's secret is empty and its fingerprint covers the kind and
+    /// the path.
+    pub fn to_finding(&self) -> Finding {
+        let rule_id = format!("hygiene.{}", self.kind);
+        let fingerprint = fingerprint_of(&[rule_id.as_bytes(), self.path.as_bytes()]);
+        Finding {
+            rule_id: rule_id.into(),
+            description: self.detail.as_str().into(),
+            severity: self.severity,
+            kind: MatchKind::Path,
+            secret: Secret::new(b"", 0),
+            fingerprint,
+            locations: vec![Location {
+                path: BString::from(self.path.as_str()),
+                line: 0,
+                column: 0,
+                commit: None,
+                blob: None,
+                refs: Vec::new(),
+                in_head: None,
+            }],
+            effective_config: false,
+        }
+    }
+}
+
+/// A change `fix` made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub path: String,
+    pub action: String,
+}
+
+/// Runs every check on the working tree that contains `path`. A tree that
+/// cannot be read gives one `check-failed` problem.
+pub fn check(path: &Path) -> Vec<Problem> {
+    match try_check(path) {
+        Ok(problems) => problems,
+        Err(error) => vec![Problem {
+            kind: ProblemKind::CheckFailed,
+            severity: Severity::Medium,
+            path: path.display().to_string(),
+            detail: format!("{error:#}"),
+            remedy: None,
+            mode: None,
+            dir: None,
+        }],
+    }
+}
+
+/// Runs every check on the working tree that contains `path`.
+pub fn try_check(path: &Path) -> anyhow::Result<Vec<Problem>> {
+    let tree = Worktree::open(path)?;
+    let scan = scan_tree(&tree);
+    let mut problems = Vec::new();
+    let uid = current_uid();
+    for dir in &scan.secrets_dirs {
+        check_secrets_dir(&tree, dir, &scan, uid, &mut problems);
+    }
+    for file in &scan.sensitive_files {
+        check_sensitive_file(&tree, file, &mut problems);
+    }
+    problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.kind.cmp(&b.kind)));
+    problems.dedup();
+    Ok(problems)
+}
+
+/// The paths of the working tree that the checks examine.
+#[derive(Default)]
+struct TreeScan {
+    /// `.secrets` directories, relative, from disk and from the index.
+    secrets_dirs: BTreeSet<BString>,
+    /// Directories holding a `datajoint.json`, relative.
+    config_dirs: BTreeSet<BString>,
+    /// Files on disk under each `.secrets` directory, relative.
+    files: BTreeSet<BString>,
+    sensitive_files: BTreeSet<BString>,
+}
+
+fn scan_tree(tree: &Worktree) -> TreeScan {
+    let mut scan = TreeScan::default();
+    walk(tree, &tree.root, &mut scan);
+    for path in &tree.tracked {
+        let parts: Vec<&[u8]> = path.split_str("/").collect();
+        if let Some(i) = parts.iter().position(|p| *p == SECRETS_DIRNAME.as_bytes())
+            && i + 1 < parts.len()
+        {
+            scan.secrets_dirs
+                .insert(BString::from(parts[..=i].join(&b'/')));
+        }
+        if let Some(name) = parts.last()
+            && is_sensitive_name(name)
+        {
+            scan.sensitive_files.insert(path.clone());
+        }
+    }
+    scan
+}
+
+fn walk(tree: &Worktree, dir: &Path, scan: &mut TreeScan) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        log::debug!("cannot list {}", dir.display());
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let rel = tree.relative(&path);
+        if kind.is_symlink() && name == SECRETS_DIRNAME && path.is_dir() {
+            // DataJoint follows a symlinked .secrets, so its target's files
+            // and modes count. Git stores the link itself, never the files
+            // behind it.
+            scan.secrets_dirs.insert(rel.clone());
+            walk(tree, &path, scan);
+        } else if kind.is_dir() {
+            if name == ".git" {
+                continue;
+            }
+            if name == SECRETS_DIRNAME {
+                scan.secrets_dirs.insert(rel.clone());
+            }
+            walk(tree, &path, scan);
+        } else {
+            if name == CONFIG_FILENAME {
+                scan.config_dirs.insert(tree.relative(dir));
+            }
+            if rel.split_str("/").any(|p| p == SECRETS_DIRNAME.as_bytes()) {
+                scan.files.insert(rel.clone());
+            }
+            if is_sensitive_name(name.as_encoded_bytes()) {
+                scan.sensitive_files.insert(rel);
+            }
+        }
+    }
+}
+
+/// Returns true for names of Terraform state, dotenv and private key files.
+pub fn is_sensitive_name(name: &[u8]) -> bool {
+    let name = name.to_str_lossy().to_lowercase();
+    if name == ".env" {
+        return true;
+    }
+    if let Some(suffix) = name.strip_prefix(".env.") {
+        return !matches!(
+            suffix,
+            "example" | "sample" | "template" | "dist" | "defaults"
+        );
+    }
+    if name.ends_with(".tfstate") || name.ends_with(".tfstate.backup") {
+        return true;
+    }
+    if matches!(
+        name.as_str(),
+        "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519"
+    ) {
+        return true;
+    }
+    [".pem", ".key", ".p12", ".pfx", ".jks", ".keystore"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+fn rel_path(rel: &[u8]) -> PathBuf {
+    PathBuf::from(rel.to_str_lossy().into_owned())
+}
+
+/// Returns how well git ignores a secrets directory. The directory counts
+/// as ignored when a pattern matches it, or else when every file in it
+/// (other than its own `.gitignore`) and a new `database.password` would
+/// be ignored. The weakest of those decisions is returned.
+fn secrets_dir_state(tree: &Worktree, dir: &[u8], scan: &TreeScan) -> IgnoreState {
+    let dir_state = tree.ignore_state(&rel_path(dir), true);
+    if dir_state == IgnoreState::IgnoredByRepository {
+        return dir_state;
+    }
+    let prefix = format!("{}/", dir.to_str_lossy());
+    let own_gitignore = format!("{prefix}.gitignore");
+    let probe = format!("{prefix}database.password");
+    let contents = scan
+        .files
+        .iter()
+        .map(|f| f.to_str_lossy().into_owned())
+        .filter(|f| f.starts_with(&prefix) && *f != own_gitignore)
+        .chain([probe]);
+    let content_state = contents
+        .map(|f| tree.ignore_state(Path::new(&f), false))
+        .min()
+        .unwrap_or(IgnoreState::NotIgnored);
+    dir_state.max(content_state)
+}
+
+const GITIGNORE_REMEDY: &str = "add `.secrets/` to the top-level .gitignore and commit it (`tightlip check --fix` adds the line)";
+
+fn check_secrets_dir(
+    tree: &Worktree,
+    dir: &BString,
+    scan: &TreeScan,
+    uid: Option<u32>,
+    problems: &mut Vec<Problem>,
+) {
+    let dir_text = dir.to_str_lossy().into_owned();
+    let parent = match dir.rfind_byte(b'/') {
+        Some(i) => BString::from(&dir[..i]),
+        None => BString::default(),
+    };
+    let read_by_datajoint = scan.config_dirs.contains(&parent);
+    let role = if read_by_datajoint {
+        "is read by DataJoint (it sits beside datajoint.json)"
+    } else {
+        "holds secrets"
+    };
+    let problem = |kind, severity, detail: String, remedy: Option<String>| Problem {
+        kind,
+        severity,
+        path: dir_text.clone(),
+        detail,
+        remedy,
+        mode: None,
+        dir: None,
+    };
+    let ignore_problem = |kind, severity, detail: String| Problem {
+        path: ".gitignore".into(),
+        dir: Some(dir_text.clone()),
+        ..problem(kind, severity, detail, Some(GITIGNORE_REMEDY.into()))
+    };
+    match secrets_dir_state(tree, dir, scan) {
+        IgnoreState::NotIgnored => problems.push(ignore_problem(
+            ProblemKind::SecretsDirNotIgnored,
+            if read_by_datajoint { Severity::High } else { Severity::Medium },
+            format!("{dir_text}/ {role} but no tracked .gitignore ignores it, so `git add` would commit its files"),
+        )),
+        IgnoreState::IgnoredLocally => problems.push(ignore_problem(
+            ProblemKind::SecretsDirIgnoredLocally,
+            Severity::Low,
+            format!("{dir_text}/ {role} and is ignored only by an untracked .gitignore, .git/info/exclude or global excludes, which protect this clone only"),
+        )),
+        IgnoreState::IgnoredByRepository => {}
+    }
+
+    let prefix = format!("{dir_text}/");
+    for tracked in tree
+        .tracked
+        .iter()
+        .filter(|p| p.starts_with(prefix.as_bytes()))
+    {
+        let text = tracked.to_str_lossy().into_owned();
+        if text == format!("{prefix}.gitignore") {
+            continue;
+        }
+        problems.push(Problem {
+            kind: ProblemKind::SecretsFileTracked,
+            severity: Severity::High,
+            path: text.clone(),
+            detail: format!("git tracks {text}, so every clone and every commit that holds it carries the secret"),
+            remedy: Some(format!("git rm --cached -- '{text}'   (then rotate the secret: history still holds it)")),
+            mode: None,
+            dir: None,
+        });
+    }
+
+    let absolute = tree.root.join(rel_path(dir));
+    let Ok(meta) = std::fs::metadata(&absolute) else {
+        return;
+    };
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        problems.push(Problem {
+            mode: Some(format!("{mode:04o}")),
+            ..problem(
+                ProblemKind::SecretsDirMode,
+                Severity::Medium,
+                format!("{dir_text}/ has mode {mode:04o}; other users can list it (wanted: 0700)"),
+                None,
+            )
+        });
+    }
+    check_owner(&dir_text, &meta, uid, problems);
+    for file in scan
+        .files
+        .iter()
+        .filter(|f| f.starts_with(prefix.as_bytes()))
+    {
+        let text = file.to_str_lossy().into_owned();
+        if text == format!("{prefix}.gitignore") {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(tree.root.join(&text)) else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & !0o600 != 0 {
+            problems.push(Problem {
+                kind: ProblemKind::SecretsFileMode,
+                severity: Severity::Medium,
+                path: text.clone(),
+                detail: format!("{text} has mode {mode:04o} (wanted: 0600 or stricter)"),
+                remedy: None,
+                mode: Some(format!("{mode:04o}")),
+                dir: None,
+            });
+        }
+        check_owner(&text, &meta, uid, problems);
+    }
+}
+
+fn check_owner(
+    path: &str,
+    meta: &std::fs::Metadata,
+    uid: Option<u32>,
+    problems: &mut Vec<Problem>,
+) {
+    let Some(uid) = uid else { return };
+    if meta.uid() != uid {
+        problems.push(Problem {
+            kind: ProblemKind::SecretsOwner,
+            severity: Severity::Medium,
+            path: path.to_string(),
+            detail: format!(
+                "{path} belongs to uid {}, not to the current user (uid {uid})",
+                meta.uid()
+            ),
+            remedy: Some(format!(
+                "chown the file to the user who runs DataJoint: chown {uid} '{path}'"
+            )),
+            mode: None,
+            dir: None,
+        });
+    }
+}
+
+fn check_sensitive_file(tree: &Worktree, file: &BString, problems: &mut Vec<Problem>) {
+    let text = file.to_str_lossy().into_owned();
+    if tree.is_tracked(file) {
+        problems.push(Problem {
+            kind: ProblemKind::SensitiveFileTracked,
+            severity: Severity::High,
+            path: text.clone(),
+            detail: format!("git tracks {text}, a file that usually holds credentials"),
+            remedy: Some(format!(
+                "git rm --cached -- '{text}' and add it to .gitignore (then rotate what it held)"
+            )),
+            mode: None,
+            dir: None,
+        });
+        return;
+    }
+    let (kind, severity, detail) = match tree.ignore_state(&rel_path(file), false) {
+        IgnoreState::IgnoredByRepository => return,
+        IgnoreState::NotIgnored => (
+            ProblemKind::SensitiveFileNotIgnored,
+            Severity::Medium,
+            format!("{text} usually holds credentials and no tracked .gitignore ignores it"),
+        ),
+        IgnoreState::IgnoredLocally => (
+            ProblemKind::SensitiveFileIgnoredLocally,
+            Severity::Low,
+            format!("{text} is ignored only by this clone's excludes or an untracked .gitignore"),
+        ),
+    };
+    problems.push(Problem {
+        kind,
+        severity,
+        path: text,
+        detail,
+        remedy: Some("add a pattern for it to a tracked .gitignore".into()),
+        mode: None,
+        dir: None,
+    });
+}
+
+/// Returns the effective user id: the owner of `/proc/self`, which Linux
+/// gives to the process's effective uid. None where that is unavailable.
+fn current_uid() -> Option<u32> {
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+/// Repairs what can be repaired without deleting or untracking anything:
+/// tightens the modes of `.secrets` directories (0700) and their files
+/// (0600), and appends `.secrets/` to the top-level `.gitignore`.
+pub fn fix(path: &Path, problems: &[Problem]) -> anyhow::Result<Vec<Change>> {
+    let tree = Worktree::open(path)?;
+    let mut changes = Vec::new();
+    let needs_ignore = problems.iter().any(|p| {
+        matches!(
+            p.kind,
+            ProblemKind::SecretsDirNotIgnored | ProblemKind::SecretsDirIgnoredLocally
+        )
+    });
+    if needs_ignore {
+        append_gitignore_line(&tree.root, ".secrets/")?;
+        changes.push(Change {
+            path: ".gitignore".into(),
+            action: "appended `.secrets/`".into(),
+        });
+    }
+    for problem in problems {
+        let wanted = match problem.kind {
+            ProblemKind::SecretsDirMode => 0o700,
+            ProblemKind::SecretsFileMode => 0o600,
+            _ => continue,
+        };
+        let target = tree.root.join(&problem.path);
+        let meta = std::fs::metadata(&target)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", target.display()))?;
+        let old = meta.permissions().mode() & 0o7777;
+        // Keep only the owner's bits that are also wanted, so a stricter
+        // mode (such as 0400) stays as strict.
+        let new = old & wanted;
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(new))
+            .map_err(|e| anyhow::anyhow!("cannot change the mode of {}: {e}", target.display()))?;
+        changes.push(Change {
+            path: problem.path.clone(),
+            action: format!("mode {old:04o} -> {new:04o}"),
+        });
+    }
+    Ok(changes)
+}
+
+fn append_gitignore_line(root: &Path, line: &str) -> anyhow::Result<()> {
+    let path = root.join(".gitignore");
+    let existing = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("cannot open {} for appending: {e}", path.display()))?;
+    let mut text = String::new();
+    if !existing.is_empty() && !existing.ends_with(b"\n") {
+        text.push('\n');
+    }
+    text.push_str(line);
+    text.push('\n');
+    file.write_all(text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
