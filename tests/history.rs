@@ -687,3 +687,29 @@ fn history_ref_delta_pack() {
     assert_eq!(locations[0]["line"], 100);
     assert_eq!(report["stats"]["blobs_scanned"], 10);
 }
+
+#[test]
+fn history_reads_alternates() {
+    let source = TempRepo::new();
+    source.write("key.txt", format!("{KEY_TAGGED}\n"));
+    let commit = source.commit_all("key");
+    let parent = tempfile::tempdir().unwrap();
+    let from = source.path().display().to_string();
+    common::git_in(
+        parent.path(),
+        &["clone", "-q", "--shared", &from, "borrower"],
+    );
+    let clone = parent.path().join("borrower");
+    assert!(clone.join(".git/objects/info/alternates").is_file());
+
+    let output = tightlip_in(&clone, &["history", "--format", "json"]);
+    let report = json_of(&output);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let location = location_at(&report, "key.txt");
+    assert_eq!(location["commit"], commit.as_str());
+    let refs = location["refs"].as_array().unwrap();
+    assert!(
+        refs.iter().any(|r| r == "refs/remotes/origin/main"),
+        "{refs:?}"
+    );
+}
