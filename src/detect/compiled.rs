@@ -130,6 +130,9 @@ pub(crate) struct CompiledRule {
     pub(crate) description: Arc<str>,
     /// `line_contains` in lower case.
     pub(crate) line_contains: Vec<Vec<u8>>,
+    /// Keywords in lower case; a path rule with keywords only looks at
+    /// paths that contain one.
+    pub(crate) keywords: Vec<Vec<u8>>,
     pattern: OnceLock<Result<Pattern, String>>,
     path_filter: OnceLock<Result<PathFilter, String>>,
 }
@@ -143,6 +146,11 @@ impl CompiledRule {
                 .line_contains
                 .iter()
                 .map(|literal| literal.as_bytes().to_ascii_lowercase())
+                .collect(),
+            keywords: rule
+                .keywords
+                .iter()
+                .map(|keyword| keyword.as_bytes().to_ascii_lowercase())
                 .collect(),
             rule,
             pattern: OnceLock::new(),

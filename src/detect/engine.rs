@@ -11,7 +11,7 @@ use super::compiled::{CompiledRule, Pattern};
 use super::filters;
 use super::text::{line_end, line_start};
 use crate::finding::Severity;
-use crate::rules::{Filter, Normalize, SeverityAdjust};
+use crate::rules::{Filter, Normalize, RuleKind, SeverityAdjust};
 
 /// How far a single-line rule's window reaches back from a keyword hit and
 /// ahead of it, in bytes; lines shorter than that are taken whole.
@@ -41,7 +41,11 @@ impl Prefilter {
     pub(crate) fn build(rules: &[CompiledRule]) -> anyhow::Result<Prefilter> {
         let mut keywords: Vec<String> = Vec::new();
         let mut own_rules: Vec<Vec<usize>> = Vec::new();
-        for (index, rule) in rules.iter().enumerate() {
+        let content_rules = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| rule.rule.kind == RuleKind::Content);
+        for (index, rule) in content_rules {
             for keyword in &rule.rule.keywords {
                 let keyword = keyword.to_ascii_lowercase();
                 match keywords.iter().position(|known| *known == keyword) {
@@ -164,10 +168,6 @@ impl<'a> TextScan<'a> {
                 if hit.start() < progress[index].scanned_end {
                     continue;
                 }
-                if !self.allows_path(index) {
-                    progress[index].scanned_end = usize::MAX;
-                    continue;
-                }
                 progress[index].scanned_end =
                     self.run_rule(index, view, hit.start(), hit.end(), map);
             }
@@ -209,12 +209,11 @@ impl<'a> TextScan<'a> {
         map: &dyn Fn(usize) -> usize,
     ) -> usize {
         let rule = &self.rules[index];
-        let Ok(pattern) = rule.pattern() else {
-            return usize::MAX;
-        };
         let (window_start, window_end, cut) =
             window_around(view, hit_start, hit_end, rule.rule.multiline);
         let window = &view[window_start..window_end];
+        // Checked before the path and the regex, whose matchers compile on
+        // first use, so a rule whose literal never shows up costs nothing.
         let line_ok = rule.line_contains.is_empty()
             || rule
                 .line_contains
@@ -223,6 +222,12 @@ impl<'a> TextScan<'a> {
         if !line_ok {
             return window_end;
         }
+        if !self.allows_path(index) {
+            return usize::MAX;
+        }
+        let Ok(pattern) = rule.pattern() else {
+            return usize::MAX;
+        };
 
         let mut locations = self.locations[index]
             .take()
@@ -427,7 +432,7 @@ impl Groups<'_> {
 
 /// Returns whether `haystack` contains `needle`, which must be lower case, ignoring
 /// ASCII case.
-fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty()
         && haystack
             .windows(needle.len())

@@ -6,6 +6,7 @@ use bstr::{BStr, ByteSlice};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::Detector;
+use super::engine::contains_ignore_ascii_case;
 use crate::finding::{Match, MatchKind, Secret, fingerprint_of};
 
 /// Bytes of a file searched for a private key header and body.
@@ -19,7 +20,14 @@ impl Detector {
         let mut matches = Vec::new();
         for &index in &self.path_rules {
             let rule = &self.rules[index];
-            if rule.rule.paths.is_empty() || !rule.allows_path(path) {
+            // Keywords spare compiling and running the path matchers for
+            // paths that cannot match.
+            let keyword_found = rule.keywords.is_empty()
+                || rule
+                    .keywords
+                    .iter()
+                    .any(|keyword| contains_ignore_ascii_case(path, keyword));
+            if !keyword_found || rule.rule.paths.is_empty() || !rule.allows_path(path) {
                 continue;
             }
             if !rule.rule.content_unless.is_empty() {

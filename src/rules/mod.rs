@@ -25,8 +25,9 @@ pub struct Rule {
     pub severity: Severity,
     #[serde(default)]
     pub kind: RuleKind,
-    /// Literals that must occur (ASCII case-insensitively) near a match;
-    /// the prefilter runs a rule's pattern only around these.
+    /// Literals that must occur (ASCII case-insensitively) near a match,
+    /// because the prefilter runs a rule's pattern only around these. For
+    /// a path rule, the path must contain one.
     #[serde(default)]
     pub keywords: Vec<String>,
     /// Regular expression over bytes. The secret is the first participating
