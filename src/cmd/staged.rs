@@ -111,7 +111,7 @@ fn write_finding(out: &mut dyn Write, finding: &Finding, show_secrets: bool) -> 
     let value = if show_secrets {
         finding.secret.reveal().to_str_lossy().into_owned()
     } else {
-        finding.secret.redacted()
+        finding.preview()
     };
     writeln!(
         out,
