@@ -181,6 +181,18 @@ pub struct Location {
     pub in_head: Option<bool>,
 }
 
+impl Finding {
+    /// Returns the preview reports show: the secret's redacted form for
+    /// content findings, and `(whole file)` for path findings, whose
+    /// "secret" is the file itself.
+    pub fn preview(&self) -> String {
+        match self.kind {
+            MatchKind::Path => "(whole file)".to_string(),
+            MatchKind::Content => self.secret.redacted(),
+        }
+    }
+}
+
 /// One distinct secret and every place it was seen, first place first.
 #[derive(Clone, Debug)]
 pub struct Finding {

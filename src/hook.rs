@@ -64,7 +64,7 @@ if [ -x "$orig" ]; then
 fi
 if ! command -v tightlip >/dev/null 2>&1; then
     echo "tightlip: command not found on PATH, so this {name} check cannot run." >&2
-    echo "Install it with 'cargo install tightlip' or, from a checkout, 'cargo install --path <checkout>'." >&2
+    echo "Install it from a checkout of tightlip with 'cargo install --locked --path <checkout>'." >&2
     exit 1
 fi
 {run_tightlip}

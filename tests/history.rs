@@ -713,3 +713,20 @@ fn history_reads_alternates() {
         "{refs:?}"
     );
 }
+
+#[test]
+fn history_warns_unused_ignore_entry() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "hello\n");
+    repo.write(".tightlipignore", "0123456789abcdef0123456789abcdef\n");
+    repo.commit_all("one");
+
+    let report = json_of(&repo.tightlip(&["history", "--format", "json"]));
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains(".tightlipignore:1")),
+        "{warnings:?}"
+    );
+}

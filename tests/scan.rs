@@ -248,3 +248,117 @@ fn ignore_file_path_glob() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(finding_paths(&json_of(&output)), ["src/token.txt"]);
 }
+
+#[test]
+fn closed_stdout_keeps_exit_status() {
+    // `git commit 2>&1 | head -1` closes a hook's output early; the exit
+    // status must still say that secrets were found.
+    let repo = TempRepo::new();
+    repo.write("a.py", token_line().repeat(2000));
+    repo.git(&["add", "a.py"]);
+
+    for args in [
+        &["staged", "."][..],
+        &["scan", "."][..],
+        &["history", "."][..],
+    ] {
+        if args[0] == "history" {
+            repo.git(&["commit", "-qm", "leak"]);
+        }
+        let (reader, writer) = std::io::pipe().expect("create pipe");
+        drop(reader);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_tightlip"))
+            .args(args)
+            .current_dir(repo.path())
+            .env("NO_COLOR", "1")
+            .stdout(writer)
+            .output()
+            .expect("run tightlip");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{args:?} with a closed stdout"
+        );
+    }
+}
+
+#[test]
+fn scan_bare_repository_exits_2() {
+    let repo = TempRepo::new();
+    repo.write("a.py", "x = 1\n");
+    repo.commit_all("one");
+    let parent = tempfile::tempdir().unwrap();
+    let source = repo.path().to_str().unwrap();
+    common::git_in(
+        parent.path(),
+        &["clone", "-q", "--bare", source, "bare.git"],
+    );
+
+    let output = tightlip_in(parent.path(), &["scan", "bare.git"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bare repository"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn scan_lists_symlinks_and_nested_repos() {
+    let repo = TempRepo::new();
+    repo.write("real.txt", "x\n");
+    std::os::unix::fs::symlink("real.txt", repo.path().join("link.txt")).unwrap();
+    std::os::unix::fs::symlink("missing", repo.path().join("dangling")).unwrap();
+    let nested = repo.path().join("vendor/other");
+    std::fs::create_dir_all(&nested).unwrap();
+    common::git_in(&nested, &["init", "-q"]);
+    std::fs::write(nested.join("t.py"), token_line()).unwrap();
+
+    let output = repo.tightlip(&["scan", "--format", "json"]);
+    let report = json_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let skipped: Vec<(String, String)> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().into(),
+                s["reason"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        skipped.contains(&("link.txt".into(), "symlink".into())),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.contains(&("dangling".into(), "symlink".into())),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.contains(&("vendor/other".into(), "nested_repository".into())),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn quiet_output_counts_skipped() {
+    let repo = TempRepo::new();
+    repo.write("big.txt", "x".repeat(2000));
+    let output = repo.tightlip(&["scan", "-q", "--max-size", "1000"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("skipped 1 files or blobs"), "{text}");
+}
+
+#[test]
+fn hygiene_limited_to_scanned_dir() {
+    let repo = TempRepo::new();
+    repo.write("datajoint.json", "{}\n");
+    repo.write(".secrets/database.password", "Qm3vX9rT2pLw\n");
+    repo.write("sub/readme.md", "hello\n");
+    repo.git(&["add", "datajoint.json", "sub/readme.md"]);
+
+    let output = repo.tightlip(&["scan", "sub", "--format", "json"]);
+    let report = json_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert!(report["findings"].as_array().unwrap().is_empty());
+}

@@ -23,5 +23,7 @@ pub fn run(
             report.root = repo.workdir().map(Path::to_path_buf);
         }
     }
-    super::emit(&report, global)
+    let whole_history =
+        options.range.is_none() && options.since_commit.is_none() && options.git_ref.is_none();
+    super::emit_with(&report, global, whole_history)
 }

@@ -41,6 +41,17 @@ pub fn use_color(choice: ColorChoice) -> bool {
 /// Removes findings listed in the root's `.tightlipignore`, writes the
 /// rest to stdout in the global format, and returns the exit code.
 pub fn emit(report: &Report, global: &GlobalArgs) -> anyhow::Result<u8> {
+    emit_with(report, global, false)
+}
+
+/// Like [`emit`]; with `warn_unused_ignores`, entries of `.tightlipignore`
+/// that matched nothing become warnings. Only a scan of all of history can
+/// tell that an entry is stale, so only that scan sets it.
+pub fn emit_with(
+    report: &Report,
+    global: &GlobalArgs,
+    warn_unused_ignores: bool,
+) -> anyhow::Result<u8> {
     let options = WriteOptions {
         format: global.format,
         show_secrets: global.show_secrets,
@@ -50,7 +61,17 @@ pub fn emit(report: &Report, global: &GlobalArgs) -> anyhow::Result<u8> {
     let mut report = report.clone();
     if let Some(root) = &report.root {
         let ignore = crate::ignore_file::IgnoreList::load(root)?;
-        report.stats.ignored = ignore.apply(&mut report) as u64;
+        let applied = ignore.apply(&mut report);
+        report.stats.ignored = applied.removed as u64;
+        if warn_unused_ignores {
+            for line in applied.unused_lines {
+                report.warnings.push(format!(
+                    "{}:{line}: matches no finding in any commit; delete the entry if the \
+                     secret is gone",
+                    ignore.file().display()
+                ));
+            }
+        }
     }
     let report = &report;
     let code = if report.findings.is_empty() {

@@ -48,7 +48,7 @@ pub fn finish(mut report: Report, global: &GlobalArgs, job: Job) -> anyhow::Resu
     }
     if let Some(root) = &report.root {
         let ignore = IgnoreList::load(root)?;
-        report.stats.ignored = ignore.apply(&mut report) as u64;
+        report.stats.ignored = ignore.apply(&mut report).removed as u64;
     }
     let code = if report.findings.is_empty() {
         EXIT_CLEAN
@@ -111,7 +111,7 @@ fn write_finding(out: &mut dyn Write, finding: &Finding, show_secrets: bool) -> 
     let value = if show_secrets {
         finding.secret.reveal().to_str_lossy().into_owned()
     } else {
-        finding.secret.redacted()
+        finding.preview()
     };
     writeln!(
         out,

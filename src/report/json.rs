@@ -88,7 +88,7 @@ fn finding_json(finding: &Finding, show_secrets: bool) -> Value {
     map.insert("severity".into(), json!(finding.severity));
     map.insert("kind".into(), json!(finding.kind));
     location_fields(first, &mut map);
-    map.insert("redacted".into(), json!(finding.secret.redacted()));
+    map.insert("redacted".into(), json!(finding.preview()));
     map.insert("fingerprint".into(), json!(finding.fingerprint));
     map.insert("effective_config".into(), json!(finding.effective_config));
     if show_secrets {

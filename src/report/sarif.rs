@@ -44,7 +44,7 @@ fn results_of(finding: &Finding, rule_index: usize) -> Vec<Value> {
         .locations
         .iter()
         .map(|location| {
-            let mut message = format!("{} ({})", finding.description, finding.secret.redacted());
+            let mut message = format!("{} ({})", finding.description, finding.preview());
             if let Some(commit) = &location.commit {
                 message.push_str(&format!(" introduced in commit {}", commit.id));
             }

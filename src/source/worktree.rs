@@ -277,6 +277,12 @@ fn repo_files(root: &Path, dir: &Path) -> Result<FileList, WorktreeError> {
             .iter()
             .map(|(path, error)| unreadable(path, root, error)),
     );
+    skipped.extend(walked.skipped.iter().map(|(path, reason)| Skipped {
+        path: relative_bytes(path, root),
+        blob: None,
+        commit: None,
+        reason: reason.clone(),
+    }));
 
     let files = chosen
         .into_iter()
