@@ -5,6 +5,10 @@
 //! top bits, and the child's [`ObjectIndex`]. All trees of rust-lang/cargo
 //! (2.6 million entries) take about 21 MB, so history is diffed in memory
 //! without decoding a tree twice.
+//!
+//! NOTE: memory grows with the total number of entries over all distinct
+//! trees. A history with hundreds of millions of them (an estimate for the
+//! Linux kernel) would need gigabytes here.
 
 use std::sync::{Arc, Mutex};
 
