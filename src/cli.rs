@@ -112,6 +112,15 @@ pub enum Command {
         /// secrets directory.
         #[arg(long, value_name = "DIR")]
         system_secrets_dir: Option<PathBuf>,
+        /// List every directory of the repository in which DataJoint would
+        /// resolve a different datajoint.json, with the files it would read
+        /// there and whether git tracks them.
+        #[arg(long, conflicts_with_all = ["env_file", "no_env", "system_secrets_dir"])]
+        repo: bool,
+        /// With --repo: inspect the tree of this commit instead of the
+        /// working tree.
+        #[arg(long, value_name = "REV", requires = "repo")]
+        commit: Option<String>,
     },
     /// Check credential hygiene: every .secrets/ directory is ignored by a
     /// tracked .gitignore, holds no tracked file and is private (0700, files

@@ -49,10 +49,14 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             cmd::history::run(global, path, options, limits)
         }
         Command::Config {
+            dir, repo, commit, ..
+        } if *repo => cmd::config_repo::run(dir, commit.as_deref(), global),
+        Command::Config {
             dir,
             env_file,
             no_env,
             system_secrets_dir,
+            ..
         } => cmd::config::run(
             global,
             &cmd::config::ConfigArgs {

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod config;
+pub mod config_repo;
 pub mod history;
 pub mod hook;
 pub mod pre_push;
