@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use crate::cli::Format;
 use crate::finding::Report;
 
-pub use human::HumanStyle;
+pub use human::{HumanStyle, display_path};
 pub use json::{SCHEMA_VERSION, report_json};
 
 /// How a report is written.

@@ -259,7 +259,10 @@ impl std::fmt::Display for JsonError {
 /// messages and positions (counted in characters).
 pub fn parse_json(text: &str) -> Result<PyValue, JsonError> {
     let chars: Vec<char> = text.chars().collect();
-    let parser = Parser { s: &chars };
+    let parser = Parser {
+        s: &chars,
+        depth: std::cell::Cell::new(0),
+    };
     if chars.first() == Some(&'\u{feff}') {
         return Err(parser.error("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0));
     }
@@ -290,7 +293,19 @@ impl From<JsonError> for Failure {
 
 struct Parser<'a> {
     s: &'a [char],
+    /// Arrays and objects open at the current position.
+    depth: std::cell::Cell<usize>,
 }
+
+/// The deepest nesting of arrays and objects that is parsed. Python's C
+/// JSON decoder counts each nested container against the interpreter's
+/// recursion limit (1000) and raises `RecursionError`, which DataJoint
+/// catches when loading `datajoint.json`. With datajoint 2.3.5 on Python
+/// 3.11, `import datajoint` at a script's top level loads 971 nested
+/// containers and fails at 972.
+// NOTE: Python's limit counts the frames already on the stack, so an import
+// from deeper inside a program fails at a somewhat smaller depth.
+pub const MAX_JSON_DEPTH: usize = 971;
 
 fn is_json_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
@@ -325,6 +340,27 @@ impl Parser<'_> {
         self.s.get(i..).is_some_and(|rest| rest.starts_with(&word))
     }
 
+    /// Runs `scan` one container deeper, or fails with Python's
+    /// `RecursionError` message past `MAX_JSON_DEPTH`.
+    fn nested(
+        &self,
+        container: &str,
+        scan: impl FnOnce() -> Result<(PyValue, usize), Failure>,
+    ) -> Result<(PyValue, usize), Failure> {
+        let depth = self.depth.get() + 1;
+        if depth > MAX_JSON_DEPTH {
+            return Err(Failure::Error(JsonError {
+                message: format!(
+                    "maximum recursion depth exceeded while decoding a JSON {container} from a unicode string"
+                ),
+            }));
+        }
+        self.depth.set(depth);
+        let result = scan();
+        self.depth.set(depth - 1);
+        result
+    }
+
     fn scan_once(&self, i: usize) -> Result<(PyValue, usize), Failure> {
         let Some(c) = self.at(i) else {
             return Err(Failure::Stop(i));
@@ -334,8 +370,8 @@ impl Parser<'_> {
                 let (s, end) = self.scan_string(i + 1)?;
                 Ok((PyValue::Str(s), end))
             }
-            '{' => self.scan_object(i + 1),
-            '[' => self.scan_array(i + 1),
+            '{' => self.nested("object", || self.scan_object(i + 1)),
+            '[' => self.nested("array", || self.scan_array(i + 1)),
             'n' if self.starts_with(i, "null") => Ok((PyValue::None, i + 4)),
             't' if self.starts_with(i, "true") => Ok((PyValue::Bool(true), i + 4)),
             'f' if self.starts_with(i, "false") => Ok((PyValue::Bool(false), i + 5)),
