@@ -258,6 +258,39 @@ impl std::fmt::Display for JsonError {
 /// Parses `text` as Python's `json.loads(text)` does, with the same error
 /// messages and positions (counted in characters).
 pub fn parse_json(text: &str) -> Result<PyValue, JsonError> {
+    // The parser recurses once per nested container. Text that may nest
+    // deeply is parsed on a thread whose stack holds `MAX_JSON_DEPTH`
+    // levels in any build and on any calling thread.
+    let openers = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if openers <= SHALLOW_OPENERS {
+        return parse_json_here(text);
+    }
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("json-parse".into())
+            .stack_size(DEEP_PARSE_STACK)
+            .spawn_scoped(scope, || parse_json_here(text));
+        match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(error) => {
+                log::debug!("cannot start a thread to parse JSON ({error}); parsing in place");
+                parse_json_here(text)
+            }
+        }
+    })
+}
+
+/// Texts with at most this many `[` and `{` are parsed on the caller's
+/// stack.
+const SHALLOW_OPENERS: usize = 64;
+
+/// The stack of the thread that parses deeply nested text: `MAX_JSON_DEPTH`
+/// levels of a debug build use a few megabytes.
+const DEEP_PARSE_STACK: usize = 64 * 1024 * 1024;
+
+fn parse_json_here(text: &str) -> Result<PyValue, JsonError> {
     let chars: Vec<char> = text.chars().collect();
     let parser = Parser {
         s: &chars,
@@ -677,5 +710,24 @@ mod tests {
         assert_eq!(str_repr("a\u{1c}b"), "'a\\x1cb'");
         let dict = parse_json(r#"{"a": [1, null, true]}"#).unwrap();
         assert_eq!(dict.repr(), "{'a': [1, None, True]}");
+    }
+
+    #[test]
+    fn parse_json_depth_limit() {
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(parse_json(&nested(MAX_JSON_DEPTH)).is_ok());
+        assert_eq!(
+            err(&nested(MAX_JSON_DEPTH + 1)),
+            "maximum recursion depth exceeded while decoding a JSON array from a unicode string"
+        );
+        let objects = format!(
+            "{}{}",
+            "{\"a\": ".repeat(MAX_JSON_DEPTH + 1),
+            "}".repeat(MAX_JSON_DEPTH + 1)
+        );
+        assert_eq!(
+            err(&objects),
+            "maximum recursion depth exceeded while decoding a JSON object from a unicode string"
+        );
     }
 }
