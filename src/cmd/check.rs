@@ -16,9 +16,9 @@ pub struct CheckArgs {
     pub fix: bool,
 }
 
-/// Runs the checks (and, with `--fix`, the repairs); returns 1 when
-/// problems remain, 0 when the tree is clean, and an error when the path
-/// cannot be checked or the output cannot be written.
+/// Runs the checks (and, with `--fix`, the repairs). Returns 1 when
+/// problems remain and 0 when the tree is clean. Returns an error when the
+/// path cannot be checked or the output cannot be written.
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<u8> {
     if !args.path.exists() {
         anyhow::bail!(

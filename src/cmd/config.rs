@@ -275,18 +275,18 @@ impl DotenvParser<'_> {
     }
 
     fn take_while(&mut self, keep_going: impl Fn(char) -> bool) -> String {
-        let mut taken = String::new();
+        let mut text = String::new();
         while let Some(c) = self.peek().filter(|c| keep_going(*c)) {
-            taken.push(c);
+            text.push(c);
             self.advance();
         }
-        taken
+        text
     }
 
     /// Reads a quoted value after its opening quote, through the closing
-    /// one. In single quotes only `\\` and `\'` are escapes; in double
-    /// quotes the escapes of Python's `unicode-escape` codec that
-    /// python-dotenv decodes are. Returns None when the quote is not closed.
+    /// one, and decodes escapes as python-dotenv does. Single quotes decode
+    /// only `\\` and `\'`. Double quotes also decode `\"` and
+    /// `\a \b \f \n \r \t \v`. Returns None when the quote is not closed.
     fn quoted(&mut self, quote: char) -> Option<String> {
         let mut value = String::new();
         loop {
