@@ -469,3 +469,30 @@ fn config_escapes_control_characters() {
     assert!(!stdout.contains('\x1b'), "{stdout:?}");
     assert!(stdout.contains(r"t\u{1b}[2Jz"), "{stdout}");
 }
+
+#[test]
+fn config_env_file_expands_variables() {
+    let repo = project();
+    let env_file = repo.write(
+        "expand.env",
+        "BASE=db\n\
+         DJ_HOST=${BASE}.example\n\
+         DJ_USER=${UNSET:-guest}\n\
+         DJ_PASS='${BASE}x$BASE'\n",
+    );
+    let output = config(
+        &repo,
+        &[
+            "--format",
+            "json",
+            "--show-secrets",
+            "--env-file",
+            env_file.to_str().unwrap(),
+        ],
+    );
+    let report = json_of(&output);
+    let value = |key: &str| report["values"][key]["value"].clone();
+    assert_eq!(value("database.host"), "db.example");
+    assert_eq!(value("database.user"), "guest");
+    assert_eq!(value("database.password"), "dbx$BASE");
+}

@@ -125,19 +125,48 @@ fn build_env(args: &ConfigArgs) -> anyhow::Result<BTreeMap<String, String>> {
             .collect()
     };
     if let Some(file) = &args.env_file {
-        env.extend(read_env_file(file)?);
+        let pairs = read_env_file(file)?;
+        let expanded = expand_variables(pairs, &env);
+        env.extend(expanded);
     }
     Ok(env)
 }
 
+/// Expands `${NAME}` and `${NAME:-default}` in each value as python-dotenv
+/// 1.x does when it loads a file over the environment (`override=True`): a
+/// name set earlier in the file wins over `env`, and an unset name without
+/// a default expands to nothing. `$NAME` without braces stays as written.
+fn expand_variables(
+    pairs: Vec<(String, String)>,
+    env: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    static VARIABLE: once_cell::sync::Lazy<regex::Regex> = once_cell::sync::Lazy::new(|| {
+        regex::Regex::new(r"\$\{(?P<name>[^}:]*)(?::-(?P<default>[^}]*))?\}").expect("valid regex")
+    });
+    let mut expanded: BTreeMap<String, String> = BTreeMap::new();
+    for (key, value) in pairs {
+        let value = VARIABLE
+            .replace_all(&value, |captures: &regex::Captures| {
+                let name = &captures["name"];
+                let default = captures.name("default").map_or("", |m| m.as_str());
+                expanded
+                    .get(name)
+                    .or_else(|| env.get(name))
+                    .map_or(default, String::as_str)
+                    .to_string()
+            })
+            .into_owned();
+        expanded.insert(key, value);
+    }
+    expanded
+}
+
 /// Reads an environment file with python-dotenv's syntax: `KEY=VALUE`
 /// statements, blank lines and `#` comments, an optional `export ` prefix,
-/// and values in single quotes (literal), double quotes (with backslash
-/// escapes) or bare. A quoted value may span lines. A `#` after whitespace
-/// starts a comment after a bare or quoted value. Errors name the file and
-/// line but never the line's content, which may be a secret.
-// NOTE: python-dotenv also expands `${VAR}` in bare and double-quoted values;
-// this reader keeps them as written.
+/// and values in single quotes, double quotes (with more backslash
+/// escapes) or bare. A quoted value may span lines. A `#` starts a comment
+/// after a quoted value, and after whitespace in a bare value. Errors name
+/// the file and line but never the line's content, which may be a secret.
 fn read_env_file(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the environment file {}", path.display()))?;
