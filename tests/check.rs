@@ -726,3 +726,20 @@ fn hygiene_problems_become_findings() {
     assert_eq!(mode.secret.redacted(), "(no value)");
     assert_ne!(findings[0].fingerprint, findings[1].fingerprint);
 }
+
+#[test]
+fn check_closed_stdout_no_panic() {
+    let repo = leaky_repo();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_tightlip"))
+        .args(["check", "."])
+        .current_dir(repo.path())
+        .env("RUST_BACKTRACE", "0")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+}

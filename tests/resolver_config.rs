@@ -496,3 +496,52 @@ fn config_env_file_expands_variables() {
     assert_eq!(value("database.user"), "guest");
     assert_eq!(value("database.password"), "dbx$BASE");
 }
+
+#[test]
+fn config_env_file_names_like_dotenv() {
+    let repo = project();
+    let env_file = repo.write(
+        "names.env",
+        "my-var.x=1\n'DJ_USER'=quoted-key\nDJ_PASS=pw\n",
+    );
+    let output = config(
+        &repo,
+        &[
+            "--format",
+            "json",
+            "--show-secrets",
+            "--env-file",
+            env_file.to_str().unwrap(),
+        ],
+    );
+    let report = json_of(&output);
+    assert_eq!(report["values"]["database.user"]["value"], "quoted-key");
+    assert_eq!(report["values"]["database.password"]["value"], "pw");
+
+    let no_name = repo.write("no-name.env", "DJ_USER=a\n=secret-value-9921\n");
+    let output = config(&repo, &["--env-file", no_name.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no-name.env:2: expected KEY=VALUE"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret-value-9921"), "{stderr}");
+}
+
+#[test]
+fn config_closed_stdout_no_panic() {
+    let repo = project();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tightlip"))
+        .args(["config", "--no-env", "."])
+        .current_dir(repo.path())
+        .env("RUST_BACKTRACE", "0")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+}

@@ -199,21 +199,29 @@ fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
             parser.at += 6;
             parser.skip(is_blank);
         }
-        let key = parser.take_while(|c| c != '=' && c != '#' && !c.is_whitespace());
-        let valid = !key.is_empty()
-            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !key.starts_with(|c: char| c.is_ascii_digit());
+        // Keys follow python-dotenv: any run of characters other than `=`,
+        // `#` and whitespace, or any text in single quotes.
+        let key = if parser.peek() == Some('\'') {
+            parser.at += 1;
+            let key = parser.take_while(|c| c != '\'');
+            if parser.advance() != Some('\'') {
+                return Err((start_line, "the name opened with ' has no closing '".into()));
+            }
+            key
+        } else {
+            parser.take_while(|c| c != '=' && c != '#' && !c.is_whitespace())
+        };
         parser.skip(is_blank);
+        if key.is_empty() {
+            return Err((
+                start_line,
+                "expected KEY=VALUE, but the line has no variable name".into(),
+            ));
+        }
         if parser.peek() != Some('=') {
             return Err((
                 start_line,
                 "expected KEY=VALUE, but the line has no '=' after a name (the line is not shown because it may hold a secret)".into(),
-            ));
-        }
-        if !valid {
-            return Err((
-                start_line,
-                "the variable name is not valid: use letters, digits and _, not starting with a digit".into(),
             ));
         }
         parser.at += 1;

@@ -616,7 +616,8 @@ pub fn fix(path: &Path, problems: &[Problem]) -> anyhow::Result<Vec<Change>> {
     let gitignore_is_link =
         std::fs::symlink_metadata(&gitignore).is_ok_and(|m| m.file_type().is_symlink());
     // A symlinked .gitignore is reported by `check_gitignore_symlink` and
-    // left alone: writing through it would change a file elsewhere.
+    // left alone, because writing through it would change a file elsewhere.
+    // NOTE: a link created between this check and the append is followed.
     if needs_ignore && !gitignore_is_link {
         append_gitignore_line(&tree.root, ".secrets/")?;
         changes.push(Change {
