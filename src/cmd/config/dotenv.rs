@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 
 /// Expands `${NAME}` and `${NAME:-default}` in each value as python-dotenv
-/// 1.x does when it loads a file over the environment (`override=True`): a
+/// 1.x does when it loads a file over the environment (`override=True`). A
 /// name set earlier in the file wins over `env`, and an unset name without
 /// a default expands to nothing. `$NAME` without braces stays as written.
 pub(super) fn expand_variables(
