@@ -538,7 +538,7 @@ fn outside_link_problem(rel: &str, absolute: &Path) -> Problem {
         severity: Severity::Low,
         path: rel.to_string(),
         detail: format!(
-            "{rel} leads through a symbolic link to {target}, outside the working tree; DataJoint reads it there, but tightlip neither checks nor changes its mode"
+            "{rel} leads through a symbolic link to {target}, outside the working tree, so tightlip neither checks nor changes its mode"
         ),
         remedy: Some(format!(
             "check by hand that the directory has mode 0700, its files 0600, and that they belong to you: ls -la {}",

@@ -657,4 +657,14 @@ mod tests {
             "Input should be 'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'"
         );
     }
+
+    #[test]
+    fn redact_input_values_keeps_shape() {
+        let text = "2 validation errors for DatabaseSettings\npassword\n  Input should be a valid string [type=string_type, input_value=\"a, input_type=int] b\", input_type=str]\n    For further information visit https://errors.pydantic.dev/2.14/v/string_type\nport\n  Input should be a valid integer [type=int_type, input_value=[1], input_type=list]";
+        let redacted = redact_input_values(text);
+        assert_eq!(
+            redacted,
+            "2 validation errors for DatabaseSettings\npassword\n  Input should be a valid string [type=string_type, input_value=<redacted>, input_type=str]\n    For further information visit https://errors.pydantic.dev/2.14/v/string_type\nport\n  Input should be a valid integer [type=int_type, input_value=<redacted>, input_type=list]"
+        );
+    }
 }
