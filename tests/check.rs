@@ -371,6 +371,34 @@ fn check_follows_secrets_link_inside() {
 }
 
 #[test]
+fn check_fix_skips_link_inside() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".secrets\nvault/\n");
+    repo.write("datajoint.json", "{}\n");
+    repo.commit_all("init");
+    let secret = repo.write("vault/database.password", "pw\n");
+    set_mode(&repo.path().join("vault"), 0o700);
+    set_mode(&secret, 0o644);
+    std::os::unix::fs::symlink("vault", repo.path().join(".secrets")).unwrap();
+
+    let output = repo.tightlip(&["check", "--fix", "--format", "json"]);
+
+    assert_eq!(mode_of(&secret), 0o644, "mode changed through a link");
+    let report = json_of(&output);
+    assert_eq!(report["changes"], serde_json::json!([]), "{report}");
+    let remedy = report["problems"][0]["remedy"].as_str().unwrap();
+    let target = std::fs::canonicalize(&secret).unwrap();
+    assert_eq!(
+        remedy,
+        format!(
+            "chmod 600 {}   (a symbolic link leads there, so --fix leaves it alone)",
+            target.display()
+        )
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
 fn check_secrets_link_cycle_ends() {
     let repo = TempRepo::new();
     repo.write(".gitignore", ".secrets\n");

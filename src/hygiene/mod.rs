@@ -400,10 +400,10 @@ fn check_secrets_dir(
     let Ok(meta) = std::fs::metadata(&absolute) else {
         return;
     };
-    if inside_tree(tree, &absolute).is_none() {
+    let Some(canonical) = inside_tree(tree, &absolute) else {
         problems.push(outside_link_problem(&dir_text, &absolute));
         return;
-    }
+    };
     let mode = meta.permissions().mode() & 0o7777;
     if mode & 0o077 != 0 {
         problems.push(Problem {
@@ -412,7 +412,7 @@ fn check_secrets_dir(
                 ProblemKind::SecretsDirMode,
                 Severity::Medium,
                 format!("{dir_text}/ has mode {mode:04o}; other users can list it (wanted: 0700)"),
-                None,
+                linked_mode_remedy(&absolute, &canonical, "700"),
             )
         });
     }
@@ -433,10 +433,10 @@ fn check_secrets_dir(
         if !meta.is_file() {
             continue;
         }
-        if inside_tree(tree, &absolute).is_none() {
+        let Some(canonical) = inside_tree(tree, &absolute) else {
             problems.push(outside_link_problem(&text, &absolute));
             continue;
-        }
+        };
         let mode = meta.permissions().mode() & 0o7777;
         if mode & !0o600 != 0 {
             problems.push(Problem {
@@ -444,7 +444,7 @@ fn check_secrets_dir(
                 severity: Severity::Medium,
                 path: text.clone(),
                 detail: format!("{text} has mode {mode:04o} (wanted: 0600 or stricter)"),
-                remedy: None,
+                remedy: linked_mode_remedy(&absolute, &canonical, "600"),
                 mode: Some(format!("{mode:04o}")),
                 dir: None,
             });
@@ -527,6 +527,19 @@ fn inside_tree(tree: &Worktree, path: &Path) -> Option<PathBuf> {
     canonical.starts_with(&tree.root).then_some(canonical)
 }
 
+/// Returns the `chmod` to run by hand when a symbolic link inside the tree
+/// leads to `canonical`, because `fix` changes no mode through a link.
+/// Returns None when `absolute` is the file itself, which `fix` repairs.
+fn linked_mode_remedy(absolute: &Path, canonical: &Path, mode: &str) -> Option<String> {
+    if absolute == canonical {
+        return None;
+    }
+    let target = shell_quote(&canonical.display().to_string());
+    Some(format!(
+        "chmod {mode} {target}   (a symbolic link leads there, so --fix leaves it alone)"
+    ))
+}
+
 /// Describes a `.secrets` directory or a file in it that resolves outside
 /// the working tree.
 fn outside_link_problem(rel: &str, absolute: &Path) -> Problem {
@@ -602,7 +615,8 @@ fn current_uid() -> Option<u32> {
 
 /// Repairs what can be repaired without deleting or untracking anything:
 /// tightens the modes of `.secrets` directories (0700) and their files
-/// (0600), and appends `.secrets/` to the top-level `.gitignore`.
+/// (0600), and appends `.secrets/` to the top-level `.gitignore`. Nothing
+/// is changed through a symbolic link.
 pub fn fix(path: &Path, problems: &[Problem]) -> anyhow::Result<Vec<Change>> {
     let tree = Worktree::open(path)?;
     let mut changes = Vec::new();
@@ -631,13 +645,15 @@ pub fn fix(path: &Path, problems: &[Problem]) -> anyhow::Result<Vec<Change>> {
             ProblemKind::SecretsFileMode => 0o600,
             _ => continue,
         };
-        // Change only files that resolve inside the working tree, by their
-        // canonical path, so that no symbolic link leads the change out.
+        // Change only a path with no symbolic link below the root (which is
+        // canonical), so no link can lead the change elsewhere. The problem
+        // then stays, with the command to run by hand.
         // NOTE: a link swapped in between this check and the chmod is
         // still followed.
-        let Some(target) = inside_tree(&tree, &tree.root.join(&problem.path)) else {
+        let target = tree.root.join(&problem.path);
+        if std::fs::canonicalize(&target).ok().as_ref() != Some(&target) {
             continue;
-        };
+        }
         let meta = std::fs::metadata(&target)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", target.display()))?;
         let old = meta.permissions().mode() & 0o7777;
