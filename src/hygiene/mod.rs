@@ -279,7 +279,7 @@ pub fn is_sensitive_name(name: &[u8]) -> bool {
 }
 
 /// Returns true for the suffixes that mark a committed template of a
-/// dotenv file (`.env.example`), which holds no real values.
+/// dotenv file (`.env.example`), which contains no real values.
 fn is_template_word(suffix: &str) -> bool {
     matches!(
         suffix,

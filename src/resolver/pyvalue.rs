@@ -259,7 +259,7 @@ impl std::fmt::Display for JsonError {
 /// messages and positions (counted in characters).
 pub fn parse_json(text: &str) -> Result<PyValue, JsonError> {
     // The parser recurses once per nested container. Text that may nest
-    // deeply is parsed on a thread whose stack holds `MAX_JSON_DEPTH`
+    // deeply is parsed on a thread whose stack fits `MAX_JSON_DEPTH`
     // levels in any build and on any calling thread.
     let openers = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
     if openers <= SHALLOW_OPENERS {
