@@ -88,8 +88,12 @@ impl Secret {
     }
 
     /// Returns a preview such as `ghp_… (40 bytes)` that never contains
-    /// more than the declared public prefix.
+    /// more than the declared public prefix, or `(no value)` for an empty
+    /// secret (a path finding has no value).
     pub fn redacted(&self) -> String {
+        if self.bytes.is_empty() {
+            return "(no value)".to_string();
+        }
         let prefix = self.bytes[..self.public_prefix_len].to_str_lossy();
         format!("{prefix}… ({} bytes)", self.bytes.len())
     }

@@ -247,7 +247,7 @@ fn check_fix_never_untracks() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("git rm --cached -- '.secrets/stores.main.token'"),
+        stdout.contains("git rm --cached -- .secrets/stores.main.token "),
         "{stdout}"
     );
     assert_eq!(
@@ -331,7 +331,7 @@ fn check_missing_path_fails() {
 }
 
 #[test]
-fn check_follows_symlinked_secrets() {
+fn check_reports_secrets_link_outside() {
     let repo = TempRepo::new();
     repo.write(".gitignore", ".secrets\n");
     repo.write("datajoint.json", "{}\n");
@@ -346,15 +346,271 @@ fn check_follows_symlinked_secrets() {
     let output = repo.tightlip(&["check", "--format", "json"]);
     let found = kinds(&output);
     let expect = |kind: &str, path: &str| (kind.to_string(), path.to_string());
+    assert_eq!(found, vec![expect("symlink-outside-tree", ".secrets")]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn check_follows_secrets_link_inside() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".secrets\nvault/\n");
+    repo.write("datajoint.json", "{}\n");
+    repo.commit_all("init");
+    let secret = repo.write("vault/database.password", "pw\n");
+    set_mode(&repo.path().join("vault"), 0o700);
+    set_mode(&secret, 0o644);
+    std::os::unix::fs::symlink("vault", repo.path().join(".secrets")).unwrap();
+
+    let output = repo.tightlip(&["check", "--format", "json"]);
+    let found = kinds(&output);
+    let expect = |kind: &str, path: &str| (kind.to_string(), path.to_string());
+    assert_eq!(
+        found,
+        vec![expect("secrets-file-mode", ".secrets/database.password")]
+    );
+}
+
+#[test]
+fn check_fix_skips_link_inside() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".secrets\nvault/\n");
+    repo.write("datajoint.json", "{}\n");
+    repo.commit_all("init");
+    let secret = repo.write("vault/database.password", "pw\n");
+    set_mode(&repo.path().join("vault"), 0o700);
+    set_mode(&secret, 0o644);
+    std::os::unix::fs::symlink("vault", repo.path().join(".secrets")).unwrap();
+
+    let output = repo.tightlip(&["check", "--fix", "--format", "json"]);
+
+    assert_eq!(mode_of(&secret), 0o644, "mode changed through a link");
+    let report = json_of(&output);
+    assert_eq!(report["changes"], serde_json::json!([]), "{report}");
+    let remedy = report["problems"][0]["remedy"].as_str().unwrap();
+    let target = std::fs::canonicalize(&secret).unwrap();
+    assert_eq!(
+        remedy,
+        format!(
+            "chmod 600 {}   (a symbolic link leads there, so --fix leaves it alone)",
+            target.display()
+        )
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn check_secrets_link_cycle_ends() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".secrets\n");
+    repo.write("datajoint.json", "{}\n");
+    repo.commit_all("init");
+    std::os::unix::fs::symlink(".", repo.path().join(".secrets")).unwrap();
+
+    let output = repo.tightlip(&["check", "--format", "json"]);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{output:?}");
+}
+
+#[test]
+fn check_fix_stays_inside_repository() {
+    let repo = TempRepo::new();
+    let outside = tempfile::tempdir().unwrap();
+    let outside_file = outside.path().join("settings.conf");
+    std::fs::write(&outside_file, "keep\n").unwrap();
+    set_mode(outside.path(), 0o755);
+    set_mode(&outside_file, 0o644);
+    repo.write("datajoint.json", "{}\n");
+    std::os::unix::fs::symlink(outside.path(), repo.path().join(".secrets")).unwrap();
+
+    let output = repo.tightlip(&["check", "--fix", "--format", "json"]);
+
+    assert_eq!(mode_of(outside.path()), 0o755, "directory mode changed");
+    assert_eq!(mode_of(&outside_file), 0o644, "file mode changed");
+    let found = kinds(&output);
     assert!(
-        found.contains(&expect("secrets-dir-mode", ".secrets")),
+        found.contains(&("symlink-outside-tree".to_string(), ".secrets".to_string())),
         "{found:?}"
     );
+}
+
+#[test]
+fn check_fix_skips_file_link_outside() {
+    let repo = TempRepo::new();
+    repo.write(".gitignore", ".secrets/\n");
+    repo.write("datajoint.json", "{}\n");
+    repo.commit_all("init");
+    let outside = tempfile::tempdir().unwrap();
+    let outside_file = outside.path().join("shadow");
+    std::fs::write(&outside_file, "keep\n").unwrap();
+    set_mode(&outside_file, 0o644);
+    std::fs::create_dir(repo.path().join(".secrets")).unwrap();
+    set_mode(&repo.path().join(".secrets"), 0o700);
+    std::os::unix::fs::symlink(
+        &outside_file,
+        repo.path().join(".secrets/database.password"),
+    )
+    .unwrap();
+
+    let output = repo.tightlip(&["check", "--fix", "--format", "json"]);
+
+    assert_eq!(mode_of(&outside_file), 0o644, "file mode changed");
+    let found = kinds(&output);
+    let expected = (
+        "symlink-outside-tree".to_string(),
+        ".secrets/database.password".to_string(),
+    );
+    assert_eq!(found, vec![expected]);
+}
+
+#[test]
+fn check_fix_gitignore_symlink_untouched() {
+    let repo = TempRepo::new();
+    let outside = tempfile::tempdir().unwrap();
+    let outside_file = outside.path().join("profile");
+    std::fs::write(&outside_file, "keep\n").unwrap();
+    repo.write("datajoint.json", "{}\n");
+    repo.write(".secrets/database.password", "pw");
+    std::os::unix::fs::symlink(&outside_file, repo.path().join(".gitignore")).unwrap();
+
+    let output = repo.tightlip(&["check", "--fix", "--format", "json"]);
+
+    assert_eq!(std::fs::read_to_string(&outside_file).unwrap(), "keep\n");
+    let report = json_of(&output);
+    let changed: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert!(!changed.contains(&".gitignore"), "{report}");
+    let found = kinds(&output);
     assert!(
-        found.contains(&expect("secrets-file-mode", ".secrets/database.password")),
+        found.contains(&("gitignore-symlink".to_string(), ".gitignore".to_string())),
         "{found:?}"
     );
     assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn check_remedy_quotes_for_shell() {
+    let repo = TempRepo::new();
+    repo.write("datajoint.json", "{}\n");
+    repo.write(".secrets/x'; touch PWNED; echo '", "pw");
+    repo.commit_all("commit a secret");
+
+    let output = repo.tightlip(&["check"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("fix: git rm --cached"))
+        .unwrap_or_else(|| panic!("no git rm line: {stdout}"));
+    let command = line.trim_start().trim_start_matches("fix: ");
+    let command = command.split("   (").next().unwrap();
+    assert_eq!(
+        command,
+        r"git rm --cached -- '.secrets/x'\''; touch PWNED; echo '\'''"
+    );
+    // The shell reads the quoted word back as the file name.
+    let echoed = Command::new("sh")
+        .arg("-c")
+        .arg(command.replace("git rm --cached --", "printf %s"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&echoed.stdout),
+        ".secrets/x'; touch PWNED; echo '"
+    );
+}
+
+#[test]
+fn check_escapes_control_characters() {
+    let repo = TempRepo::new();
+    repo.write("datajoint.json", "{}\n");
+    repo.write(".secrets/t\x1b[2Jz", "pw");
+    repo.commit_all("commit a secret");
+
+    let output = repo.tightlip(&["check"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains('\x1b'), "{stdout:?}");
+    assert!(stdout.contains(r"t\u{1b}[2Jz"), "{stdout}");
+}
+
+#[test]
+fn check_flags_named_env_files() {
+    let repo = TempRepo::new();
+    for name in [
+        "prod.env",
+        "x.env",
+        ".env.production",
+        ".env.example",
+        "example.env",
+    ] {
+        repo.write(name, "DJ_PASS=x\n");
+    }
+    repo.commit_all("init");
+
+    let output = repo.tightlip(&["check", "--format", "json"]);
+    let found = kinds(&output);
+    let tracked = |path: &str| ("sensitive-file-tracked".to_string(), path.to_string());
+    assert_eq!(
+        found,
+        vec![
+            tracked(".env.production"),
+            tracked("prod.env"),
+            tracked("x.env")
+        ]
+    );
+}
+
+#[test]
+fn check_sarif_lists_problems() {
+    let repo = leaky_repo();
+
+    let output = repo.tightlip(&["--format", "sarif", "check"]);
+    let sarif = json_of(&output);
+    assert_eq!(sarif["version"], "2.1.0", "{sarif}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{sarif}");
+    let rules: Vec<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"hygiene.secrets-dir-mode"), "{rules:?}");
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn check_quiet_prints_problems_only() {
+    let repo = leaky_repo();
+
+    let output = repo.tightlip(&["-q", "check"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("problem(s)"), "{stdout}");
+    assert!(stdout.contains("secrets-dir-mode"), "{stdout}");
+
+    let clean = TempRepo::new();
+    let output = clean.tightlip(&["-q", "check"]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+}
+
+#[test]
+fn check_full_stdout_fails() {
+    let repo = leaky_repo();
+    let dev_full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_tightlip"))
+        .args(["check", "."])
+        .current_dir(repo.path())
+        .env("RUST_BACKTRACE", "0")
+        .stdout(dev_full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
 }
 
 /// SplitMix64, so that generated ignore rules are the same on every run.
@@ -494,5 +750,24 @@ fn hygiene_problems_become_findings() {
         .unwrap();
     assert_eq!(mode.locations[0].path, ".secrets");
     assert!(mode.secret.is_empty());
+    assert_eq!(mode.locations[0].line, 0);
+    assert_eq!(mode.secret.redacted(), "(no value)");
     assert_ne!(findings[0].fingerprint, findings[1].fingerprint);
+}
+
+#[test]
+fn check_closed_stdout_no_panic() {
+    let repo = leaky_repo();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_tightlip"))
+        .args(["check", "."])
+        .current_dir(repo.path())
+        .env("RUST_BACKTRACE", "0")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
 }

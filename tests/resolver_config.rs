@@ -272,3 +272,276 @@ fn effective_config_from_git_listing() {
         b"docs/.secrets/database.password"
     ));
 }
+
+fn all_output(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn config_env_file_error_hides_line() {
+    let repo = project();
+    let bare = repo.write("odd.env", "DJ_USER=alice\nBareSecretValue8817\n");
+    let output = config(&repo, &["--env-file", bare.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = all_output(&output);
+    assert!(text.contains("odd.env:2: expected KEY=VALUE"), "{text}");
+    assert!(!text.contains("BareSecretValue8817"), "{text}");
+
+    let unclosed = repo.write(
+        "open.env",
+        "DJ_USER=alice\nDJ_PASS=\"FirstHalf4411\nSecondHalf4412\n",
+    );
+    let output = config(&repo, &["--env-file", unclosed.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = all_output(&output);
+    assert!(
+        text.contains("open.env:2: the value opened with \""),
+        "{text}"
+    );
+    assert!(!text.contains("FirstHalf4411"), "{text}");
+    assert!(!text.contains("SecondHalf4412"), "{text}");
+}
+
+#[test]
+fn config_env_file_multiline_value() {
+    let repo = project();
+    let env_file = repo.write("multi.env", "DJ_PASS=\"FirstHalf4411\nSecondHalf4412\"\n");
+    let path = env_file.to_str().unwrap();
+
+    let output = config(&repo, &["--env-file", path]);
+    assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
+    assert!(!all_output(&output).contains("SecondHalf4412"));
+
+    let output = config(
+        &repo,
+        &["--format", "json", "--show-secrets", "--env-file", path],
+    );
+    let report = json_of(&output);
+    assert_eq!(
+        report["values"]["database.password"]["value"],
+        "FirstHalf4411\nSecondHalf4412"
+    );
+}
+
+#[test]
+fn config_env_file_dotenv_syntax() {
+    let repo = project();
+    let env_file = repo.write(
+        "dotenv.env",
+        "DJ_PASS='single # kept' # note\n\
+         DJ_USER=\"say \\\"hi\\\"\"  # note\n\
+         export DJ_HOST=db.example # note\n\
+         DJ_PORT=33#06\n",
+    );
+    let output = config(
+        &repo,
+        &[
+            "--format",
+            "json",
+            "--show-secrets",
+            "--env-file",
+            env_file.to_str().unwrap(),
+        ],
+    );
+    let report = json_of(&output);
+    let value = |key: &str| report["values"][key]["value"].clone();
+    assert_eq!(value("database.password"), "single # kept");
+    assert_eq!(value("database.user"), "say \"hi\"");
+    assert_eq!(value("database.host"), "db.example");
+    assert_eq!(report["error"]["type"], "ValidationError", "{report}");
+}
+
+#[test]
+fn config_hides_numeric_password() {
+    let repo = TempRepo::new();
+    repo.write(
+        "datajoint.json",
+        "{\"database.user\": \"alice\", \"database.password\": 987654321012}\n",
+    );
+    for format in ["json", "jsonl", "human"] {
+        let output = config(&repo, &["--format", format]);
+        let text = all_output(&output);
+        assert!(!text.contains("987654321012"), "--format {format}: {text}");
+    }
+    let output = config(&repo, &["--format", "json"]);
+    let report = json_of(&output);
+    let warning = report["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.contains("input_value=<redacted>, input_type=int]"),
+        "{warning}"
+    );
+
+    let output = config(&repo, &["--format", "json", "--show-secrets"]);
+    assert!(all_output(&output).contains("input_value=987654321012"));
+}
+
+#[test]
+fn config_rejects_sarif() {
+    let repo = project();
+    let output = config(&repo, &["--format", "sarif"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("does not support --format sarif"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_deep_json_falls_back() {
+    let repo = TempRepo::new();
+    let depth = 100_000;
+    let nested = format!(
+        "{{\"database.host\": \"db\", \"x\": {}{}}}\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    repo.write("datajoint.json", nested);
+
+    let output = config(&repo, &["--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
+    let report = json_of(&output);
+    assert_eq!(report["config_loaded"], false);
+    let warning = report["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.ends_with(
+            "maximum recursion depth exceeded while decoding a JSON array from a unicode string"
+        ),
+        "{warning}"
+    );
+    assert_eq!(
+        report["values"]["database.host"]["redacted"],
+        json_of(&config(&TempRepo::new(), &["--format", "json"]))["values"]["database.host"]["redacted"]
+    );
+}
+
+#[test]
+fn config_full_stdout_fails() {
+    let repo = project();
+    let dev_full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tightlip"))
+        .args(["config", "--no-env", "."])
+        .current_dir(repo.path())
+        .env("RUST_BACKTRACE", "0")
+        .stdout(dev_full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+}
+
+#[test]
+fn config_describes_fifo() {
+    let repo = TempRepo::new();
+    let fifo = repo.path().join("datajoint.json");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let output = config(&repo, &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("a named pipe (FIFO), not a regular file"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn config_escapes_control_characters() {
+    let repo = TempRepo::new();
+    let dir = "t\x1b[2Jz";
+    repo.write(&format!("{dir}/datajoint.json"), "{}\n");
+
+    let output = config(&repo, &[dir]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains('\x1b'), "{stdout:?}");
+    assert!(stdout.contains(r"t\u{1b}[2Jz"), "{stdout}");
+}
+
+#[test]
+fn config_env_file_expands_variables() {
+    let repo = project();
+    let env_file = repo.write(
+        "expand.env",
+        "BASE=db\n\
+         DJ_HOST=${BASE}.example\n\
+         DJ_USER=${UNSET:-guest}\n\
+         DJ_PASS='${BASE}x$BASE'\n",
+    );
+    let output = config(
+        &repo,
+        &[
+            "--format",
+            "json",
+            "--show-secrets",
+            "--env-file",
+            env_file.to_str().unwrap(),
+        ],
+    );
+    let report = json_of(&output);
+    let value = |key: &str| report["values"][key]["value"].clone();
+    assert_eq!(value("database.host"), "db.example");
+    assert_eq!(value("database.user"), "guest");
+    assert_eq!(value("database.password"), "dbx$BASE");
+}
+
+#[test]
+fn config_env_file_names_like_dotenv() {
+    let repo = project();
+    let env_file = repo.write(
+        "names.env",
+        "my-var.x=1\n'DJ_USER'=quoted-key\nDJ_PASS=pw\n",
+    );
+    let output = config(
+        &repo,
+        &[
+            "--format",
+            "json",
+            "--show-secrets",
+            "--env-file",
+            env_file.to_str().unwrap(),
+        ],
+    );
+    let report = json_of(&output);
+    assert_eq!(report["values"]["database.user"]["value"], "quoted-key");
+    assert_eq!(report["values"]["database.password"]["value"], "pw");
+
+    let no_name = repo.write("no-name.env", "DJ_USER=a\n=secret-value-9921\n");
+    let output = config(&repo, &["--env-file", no_name.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no-name.env:2: expected KEY=VALUE"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret-value-9921"), "{stderr}");
+}
+
+#[test]
+fn config_closed_stdout_no_panic() {
+    let repo = project();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tightlip"))
+        .args(["config", "--no-env", "."])
+        .current_dir(repo.path())
+        .env("RUST_BACKTRACE", "0")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+}

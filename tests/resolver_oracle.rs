@@ -12,7 +12,9 @@ use std::process::{Command, Stdio};
 
 use resolver_fixtures::{Case, fixture_cases, generated_cases};
 use serde_json::{Value, json};
-use tightlip::resolver::{self, PyValue, ResolveOptions, pyvalue::parse_json};
+use tightlip::resolver::{
+    self, PyValue, ResolveOptions, pyvalue::parse_json, schema::redact_input_values,
+};
 
 const GENERATED_SEED: u64 = 0x7469_6768_746c_6970;
 const GENERATED_COUNT: usize = 600;
@@ -195,5 +197,69 @@ fn resolver_agrees_with_datajoint() {
         "{} cases disagree:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+#[test]
+fn resolver_deep_json_agrees() {
+    let Some(python) = oracle_python() else {
+        println!("skipped: TIGHTLIP_DJ_PYTHON is not set");
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let root_path = std::fs::canonicalize(root.path()).unwrap();
+    let no_system_secrets = root_path.join("none");
+    let depth = 100_000;
+    let configs = [
+        (
+            "arrays_100000",
+            format!("{}{}", "[".repeat(depth), "]".repeat(depth)),
+        ),
+        (
+            "objects_100000",
+            format!("{}1{}", "{\"a\": ".repeat(depth), "}".repeat(depth)),
+        ),
+        (
+            "arrays_500",
+            format!("{}{}", "[".repeat(500), "]".repeat(500)),
+        ),
+        ("numeric_password", "987654321012".to_string()),
+    ];
+    let cases: Vec<Case> = configs
+        .iter()
+        .map(|(name, inner)| {
+            let dir = root_path.join(name);
+            std::fs::create_dir_all(dir.join(".git")).unwrap();
+            let text = format!("{{\"database.host\": \"db\", \"database.password\": {inner}}}");
+            std::fs::write(dir.join("datajoint.json"), text).unwrap();
+            Case {
+                name: name.to_string(),
+                cwd: dir,
+                env: Default::default(),
+                system_secrets_dir: no_system_secrets.clone(),
+            }
+        })
+        .collect();
+
+    let answers = ask_oracle(&python, &cases);
+    for (case, answer) in cases.iter().zip(&answers) {
+        let expected = theirs(answer);
+        let actual = ours(case);
+        assert_eq!(expected, actual, "{}", case.name);
+        // Redaction keeps everything but the quoted input value.
+        let redacted = |value: &Value| -> Vec<String> {
+            value["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| redact_input_values(w.as_str().unwrap()))
+                .collect()
+        };
+        assert_eq!(redacted(&expected), redacted(&actual), "{}", case.name);
+    }
+    let warnings = theirs(&answers[0])["warnings"].to_string();
+    assert!(
+        warnings.contains("maximum recursion depth exceeded"),
+        "{warnings}"
     );
 }

@@ -1,11 +1,14 @@
 //! `tightlip check [PATH] [--fix]`: credential hygiene of a working tree.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use serde_json::json;
 
 use crate::cli::{Format, GlobalArgs};
+use crate::finding::Report;
 use crate::hygiene::{self, Problem};
+use crate::report::{self, WriteOptions, display_path};
 
 /// Arguments of `tightlip check`.
 pub struct CheckArgs {
@@ -13,9 +16,9 @@ pub struct CheckArgs {
     pub fix: bool,
 }
 
-/// Runs the checks (and, with `--fix`, the repairs); returns 1 when
-/// problems remain, 0 when the tree is clean, and an error when the path
-/// cannot be checked.
+/// Runs the checks (and, with `--fix`, the repairs). Returns 1 when
+/// problems remain and 0 when the tree is clean. Returns an error when the
+/// path cannot be checked or the output cannot be written.
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<u8> {
     if !args.path.exists() {
         anyhow::bail!(
@@ -29,9 +32,10 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<u8> {
         changes = hygiene::fix(&args.path, &problems)?;
         problems = hygiene::try_check(&args.path)?;
     }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     match global.format {
-        // NOTE: SARIF has no place for this output, so `--format sarif` prints JSON.
-        Format::Json | Format::Jsonl | Format::Sarif => {
+        Format::Json | Format::Jsonl => {
             let value = json!({
                 "problems": problems,
                 "changes": changes,
@@ -42,34 +46,91 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<u8> {
             } else {
                 serde_json::to_string(&value)?
             };
-            println!("{text}");
+            writeln!(out, "{text}")?;
         }
+        Format::Sarif => write_sarif(&problems, global, &mut out)?,
         Format::Human => {
             for change in &changes {
-                println!("fixed: {}: {}", change.path, change.action);
+                writeln!(
+                    out,
+                    "fixed: {}: {}",
+                    display_path(change.path.as_bytes()),
+                    change.action
+                )?;
             }
             if changes.iter().any(|c| c.path == ".gitignore") {
-                println!("       commit .gitignore so that every clone ignores .secrets/");
+                writeln!(
+                    out,
+                    "       commit .gitignore so that every clone ignores .secrets/"
+                )?;
             }
-            print_problems(&problems, global.quiet);
+            write_problems(&problems, global.quiet, &mut out)?;
         }
     }
+    out.flush()?;
     Ok(u8::from(!problems.is_empty()))
 }
 
-fn print_problems(problems: &[Problem], quiet: bool) {
+/// Writes the problems as SARIF results, one per problem, through the same
+/// writer as `scan`. Changes made by `--fix` are not part of SARIF output.
+fn write_sarif(
+    problems: &[Problem],
+    global: &GlobalArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let report = Report {
+        command: "check".into(),
+        findings: problems.iter().map(Problem::to_finding).collect(),
+        ..Report::default()
+    };
+    let options = WriteOptions {
+        format: Format::Sarif,
+        show_secrets: global.show_secrets,
+        color: false,
+        quiet: global.quiet,
+    };
+    report::write(&report, &options, out)?;
+    Ok(())
+}
+
+fn write_problems(problems: &[Problem], quiet: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if problems.is_empty() {
         if !quiet {
-            println!("clean: no hygiene problems found");
+            writeln!(out, "clean: no hygiene problems found")?;
         }
-        return;
+        return Ok(());
     }
     for problem in problems {
-        println!("{:8} {}  {}", problem.severity, problem.kind, problem.path);
-        println!("         {}", problem.detail);
+        writeln!(
+            out,
+            "{:8} {}  {}",
+            problem.severity,
+            problem.kind,
+            display_path(problem.path.as_bytes())
+        )?;
+        writeln!(out, "         {}", escape_controls(&problem.detail))?;
         if let Some(remedy) = &problem.remedy {
-            println!("         fix: {remedy}");
+            writeln!(out, "         fix: {}", escape_controls(remedy))?;
         }
     }
-    println!("{} problem(s)", problems.len());
+    if !quiet {
+        writeln!(out, "{} problem(s)", problems.len())?;
+    }
+    Ok(())
+}
+
+/// Escapes control characters (such as a terminal escape sequence taken
+/// from a file name) in a message, so that printing it cannot change the
+/// terminal.
+pub(crate) fn escape_controls(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }

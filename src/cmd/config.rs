@@ -2,15 +2,21 @@
 //! resolve when started in DIR, with the source of every value, the files
 //! it reads, look-alike files it ignores, and whether git tracks each file.
 
+mod dotenv;
+
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::{Value, json};
 
 use crate::cli::{Format, GlobalArgs};
+use crate::cmd::check::escape_controls;
 use crate::finding::Secret;
 use crate::hygiene::{IgnoreState, Worktree};
+use crate::report::display_path;
+use crate::resolver::schema::redact_input_values;
 use crate::resolver::{
     self, CONFIG_FILENAME, PyValue, Resolution, ResolveOptions, SECRETS_DIRNAME, Source, is_dir,
     is_file, repo::is_secrets_file_name,
@@ -53,17 +59,25 @@ impl GitState {
 /// Runs the command; returns 1 when DataJoint would fail at import or a
 /// secrets file it reads is tracked by git, else 0.
 pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
+    if global.format == Format::Sarif {
+        anyhow::bail!(
+            "config does not support --format sarif: SARIF carries findings, and config reports a configuration; use --format json or jsonl"
+        );
+    }
     let env = build_env(args)?;
     let mut options = ResolveOptions::new(&args.dir, env);
     if let Some(dir) = &args.system_secrets_dir {
         options.system_secrets_dir = dir.clone();
     }
-    let resolution = resolver::resolve(&options).with_context(|| {
+    let mut resolution = resolver::resolve(&options).with_context(|| {
         format!(
             "cannot use {} as the start directory; pass an existing directory",
             args.dir.display()
         )
     })?;
+    if !global.show_secrets {
+        redact_messages(&mut resolution);
+    }
     let worktree = Worktree::open(&resolution.start_dir).ok();
     let git_states: Vec<(PathBuf, GitState)> = resolution
         .files_read
@@ -75,8 +89,9 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
         .iter()
         .any(|(p, s)| *s == GitState::Tracked && Some(p) != resolution.config_file.as_ref());
 
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     match global.format {
-        // NOTE: SARIF has no place for this output, so `--format sarif` prints JSON.
         Format::Json | Format::Jsonl | Format::Sarif => {
             let value = to_json(&resolution, &git_states, &not_read, global.show_secrets);
             let text = if global.format == Format::Json {
@@ -84,11 +99,23 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
             } else {
                 serde_json::to_string(&value)?
             };
-            println!("{text}");
+            writeln!(out, "{text}")?;
         }
-        Format::Human => print_human(&resolution, &git_states, &not_read, global),
+        Format::Human => write_human(&resolution, &git_states, &not_read, global, &mut out)?,
     }
+    out.flush()?;
     Ok(u8::from(resolution.error.is_some() || tracked_secret))
+}
+
+/// Redacts the input values that DataJoint's validation errors quote, in
+/// the warnings and in the import error.
+fn redact_messages(resolution: &mut Resolution) {
+    for warning in &mut resolution.warnings {
+        *warning = redact_input_values(warning);
+    }
+    if let Some(error) = &mut resolution.error {
+        error.message = redact_input_values(&error.message);
+    }
 }
 
 fn build_env(args: &ConfigArgs) -> anyhow::Result<BTreeMap<String, String>> {
@@ -100,51 +127,11 @@ fn build_env(args: &ConfigArgs) -> anyhow::Result<BTreeMap<String, String>> {
             .collect()
     };
     if let Some(file) = &args.env_file {
-        env.extend(read_env_file(file)?);
+        let pairs = dotenv::read_env_file(file)?;
+        let expanded = dotenv::expand_variables(pairs, &env);
+        env.extend(expanded);
     }
     Ok(env)
-}
-
-/// Reads `KEY=VALUE` lines, skipping blank lines and `#` comments. An
-/// `export ` prefix is allowed, and one pair of matching quotes around the
-/// value is removed.
-fn read_env_file(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the environment file {}", path.display()))?;
-    let mut pairs = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else {
-            anyhow::bail!(
-                "{}:{}: expected KEY=VALUE, found {:?}",
-                path.display(),
-                number + 1,
-                line.split_once(' ').map_or(line, |(first, _)| first)
-            );
-        };
-        let key = key.trim();
-        let valid = !key.is_empty()
-            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !key.starts_with(|c: char| c.is_ascii_digit());
-        if !valid {
-            anyhow::bail!(
-                "{}:{}: {key:?} is not a valid variable name (letters, digits and _)",
-                path.display(),
-                number + 1
-            );
-        }
-        let value = value.trim();
-        let unquoted = ['"', '\'']
-            .iter()
-            .find_map(|q| value.strip_prefix(*q).and_then(|v| v.strip_suffix(*q)))
-            .unwrap_or(value);
-        pairs.push((key.to_string(), unquoted.to_string()));
-    }
-    Ok(pairs)
 }
 
 fn git_state(worktree: Option<&Worktree>, path: &Path) -> GitState {
@@ -224,7 +211,11 @@ fn find_not_read(
         }
         let config = dir.join(CONFIG_FILENAME);
         if !is_file(&config) && std::fs::symlink_metadata(&config).is_ok() {
-            add(config, "not a regular file (a directory or a broken symlink), so the search passes over it".into());
+            let reason = format!(
+                "{}, not a regular file, so the search passes over it",
+                file_kind(&config)
+            );
+            add(config, reason);
         }
         let secrets = dir.join(SECRETS_DIRNAME);
         if is_dir(&secrets) && resolution.secrets_dir.as_ref() != Some(&secrets) {
@@ -378,46 +369,53 @@ fn value_text(key: &str, value: &PyValue, show: bool) -> String {
     }
 }
 
-fn print_human(
+fn write_human(
     r: &Resolution,
     git_states: &[(PathBuf, GitState)],
     not_read: &[NotRead],
     global: &GlobalArgs,
-) {
-    println!("DataJoint 2.3.5 started in {}", r.start_dir.display());
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(out, "DataJoint 2.3.5 started in {}", shown(&r.start_dir))?;
     match (&r.config_file, r.config_loaded) {
-        (Some(path), true) => println!("config file:  {}", path.display()),
-        (Some(path), false) => println!(
+        (Some(path), true) => writeln!(out, "config file:  {}", shown(path))?,
+        (Some(path), false) => writeln!(
+            out,
             "config file:  {} (found, but loading failed)",
-            path.display()
-        ),
+            shown(path)
+        )?,
         (None, _) if r.ignore_config_file => {
-            println!("config file:  none (ignore_config_file is set)")
+            writeln!(out, "config file:  none (ignore_config_file is set)")?
         }
-        (None, _) => println!("config file:  none found"),
+        (None, _) => writeln!(out, "config file:  none found")?,
     }
     match &r.secrets_dir {
-        Some(dir) => println!("secrets dir:  {}", dir.display()),
-        None => println!("secrets dir:  none"),
+        Some(dir) => writeln!(out, "secrets dir:  {}", shown(dir))?,
+        None => writeln!(out, "secrets dir:  none")?,
     }
     if let Some(error) = &r.error {
-        println!();
-        println!("ERROR: `import datajoint` would fail with {}:", error.kind);
+        writeln!(out)?;
+        writeln!(
+            out,
+            "ERROR: `import datajoint` would fail with {}:",
+            error.kind
+        )?;
         for line in error.message.lines() {
-            println!("  {line}");
+            writeln!(out, "  {}", escape_controls(line))?;
         }
     }
     for warning in &r.warnings {
-        println!(
+        writeln!(
+            out,
             "warning: DataJoint warns: {}",
-            warning.lines().next().unwrap_or("")
-        );
+            escape_controls(warning.lines().next().unwrap_or(""))
+        )?;
     }
 
-    println!();
-    println!("files read, in DataJoint's order:");
+    writeln!(out)?;
+    writeln!(out, "files read, in DataJoint's order:")?;
     if git_states.is_empty() {
-        println!("  (none)");
+        writeln!(out, "  (none)")?;
     }
     for (path, state) in git_states {
         let note = if *state == GitState::Tracked && Some(path) != r.config_file.as_ref() {
@@ -430,34 +428,71 @@ fn print_human(
         } else {
             "  (read, but its value is not used)"
         };
-        println!(
+        writeln!(
+            out,
             "  {}  [git: {}]{unused}{note}",
-            path.display(),
+            shown(path),
             state.as_str()
-        );
+        )?;
     }
 
-    println!();
-    println!("values:");
+    writeln!(out)?;
+    writeln!(out, "values:")?;
     let width = r.values.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (key, resolved) in &r.values {
-        println!(
+        writeln!(
+            out,
             "  {key:width$}  {}  <- {}",
             value_text(key, &resolved.value, global.show_secrets),
-            resolved.source
-        );
+            escape_controls(&resolved.source.to_string())
+        )?;
     }
     for key in &r.guarded_keys {
-        println!("  ({key} in {CONFIG_FILENAME} was skipped: its environment variable is set)");
+        writeln!(
+            out,
+            "  ({key} in {CONFIG_FILENAME} was skipped: its environment variable is set)"
+        )?;
     }
 
     if !not_read.is_empty() {
-        println!();
-        println!("not read by DataJoint:");
+        writeln!(out)?;
+        writeln!(out, "not read by DataJoint:")?;
         for item in not_read {
-            println!("  {}: {}", item.path.display(), item.reason);
+            writeln!(
+                out,
+                "  {}: {}",
+                shown(&item.path),
+                escape_controls(&item.reason)
+            )?;
         }
     }
+    Ok(())
+}
+
+/// Names what kind of file system entry `path` is, following symbolic
+/// links, for a `datajoint.json` that is not a regular file.
+fn file_kind(path: &Path) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return "a broken symbolic link";
+    };
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device file"
+    } else {
+        "a special file"
+    }
+}
+
+/// Returns a path for human output, with control characters escaped.
+fn shown(path: &Path) -> String {
+    display_path(path.as_os_str().as_encoded_bytes())
 }
 
 /// Returns true when a file DataJoint read supplies at least one resolved

@@ -41,6 +41,14 @@ pub enum ProblemKind {
     SensitiveFileIgnoredLocally,
     /// Git tracks such a file.
     SensitiveFileTracked,
+    /// A `.secrets` directory, or an entry in it, is a symbolic link that
+    /// leads out of the working tree, so its modes are neither checked nor
+    /// fixed.
+    SymlinkOutsideTree,
+    /// The top-level `.gitignore` is a symbolic link. Git (since 2.32) does
+    /// not read a symlinked `.gitignore`, and `--fix` does not write
+    /// through it.
+    GitignoreSymlink,
     /// The check itself could not run on a path.
     CheckFailed,
 }
@@ -57,6 +65,8 @@ impl ProblemKind {
             ProblemKind::SensitiveFileNotIgnored => "sensitive-file-not-ignored",
             ProblemKind::SensitiveFileIgnoredLocally => "sensitive-file-ignored-locally",
             ProblemKind::SensitiveFileTracked => "sensitive-file-tracked",
+            ProblemKind::SymlinkOutsideTree => "symlink-outside-tree",
+            ProblemKind::GitignoreSymlink => "gitignore-symlink",
             ProblemKind::CheckFailed => "check-failed",
         }
     }
@@ -151,6 +161,7 @@ pub fn try_check(path: &Path) -> anyhow::Result<Vec<Problem>> {
     for file in &scan.sensitive_files {
         check_sensitive_file(&tree, file, &mut problems);
     }
+    check_gitignore_symlink(&tree, &mut problems);
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.kind.cmp(&b.kind)));
     problems.dedup();
     Ok(problems)
@@ -166,10 +177,13 @@ struct TreeScan {
     /// Files on disk under each `.secrets` directory, relative.
     files: BTreeSet<BString>,
     sensitive_files: BTreeSet<BString>,
+    /// Canonical targets of symlinked `.secrets` directories already walked.
+    followed: BTreeSet<PathBuf>,
 }
 
 fn scan_tree(tree: &Worktree) -> TreeScan {
     let mut scan = TreeScan::default();
+    scan.followed.insert(tree.root.clone());
     walk(tree, &tree.root, &mut scan);
     for path in &tree.tracked {
         let parts: Vec<&[u8]> = path.split_str("/").collect();
@@ -203,9 +217,15 @@ fn walk(tree: &Worktree, dir: &Path, scan: &mut TreeScan) {
         if kind.is_symlink() && name == SECRETS_DIRNAME && path.is_dir() {
             // DataJoint follows a symlinked .secrets, so its target's files
             // and modes count. Git stores the link itself, never the files
-            // behind it.
+            // behind it. A target outside the working tree is not walked:
+            // `check_secrets_dir` reports the link instead.
+            // Each target is walked once, so a link to an ancestor ends.
             scan.secrets_dirs.insert(rel.clone());
-            walk(tree, &path, scan);
+            if let Some(target) = inside_tree(tree, &path)
+                && scan.followed.insert(target)
+            {
+                walk(tree, &path, scan);
+            }
         } else if kind.is_dir() {
             if name == ".git" {
                 continue;
@@ -234,11 +254,15 @@ pub fn is_sensitive_name(name: &[u8]) -> bool {
     if name == ".env" {
         return true;
     }
+    // The same names as the `files.dotenv` rule: `.env`, `.env.<stage>` and
+    // `<name>.env`, but not templates such as `.env.example`.
     if let Some(suffix) = name.strip_prefix(".env.") {
-        return !matches!(
-            suffix,
-            "example" | "sample" | "template" | "dist" | "defaults"
-        );
+        return !is_template_word(suffix);
+    }
+    if let Some(stem) = name.strip_suffix(".env")
+        && !stem.is_empty()
+    {
+        return !matches!(stem, "example" | "sample" | "template");
     }
     if name.ends_with(".tfstate") || name.ends_with(".tfstate.backup") {
         return true;
@@ -252,6 +276,23 @@ pub fn is_sensitive_name(name: &[u8]) -> bool {
     [".pem", ".key", ".p12", ".pfx", ".jks", ".keystore"]
         .iter()
         .any(|ext| name.ends_with(ext))
+}
+
+/// Returns true for the suffixes that mark a committed template of a
+/// dotenv file (`.env.example`), which contains no real values.
+fn is_template_word(suffix: &str) -> bool {
+    matches!(
+        suffix,
+        "example"
+            | "sample"
+            | "template"
+            | "tmpl"
+            | "tpl"
+            | "dist"
+            | "default"
+            | "defaults"
+            | "schema"
+    )
 }
 
 fn rel_path(rel: &[u8]) -> PathBuf {
@@ -346,7 +387,10 @@ fn check_secrets_dir(
             severity: Severity::High,
             path: text.clone(),
             detail: format!("git tracks {text}, so every clone and every commit that holds it carries the secret"),
-            remedy: Some(format!("git rm --cached -- '{text}'   (then rotate the secret: history still holds it)")),
+            remedy: Some(format!(
+                "git rm --cached -- {}   (then rotate the secret: history still holds it)",
+                shell_quote(&text)
+            )),
             mode: None,
             dir: None,
         });
@@ -354,6 +398,10 @@ fn check_secrets_dir(
 
     let absolute = tree.root.join(rel_path(dir));
     let Ok(meta) = std::fs::metadata(&absolute) else {
+        return;
+    };
+    let Some(canonical) = inside_tree(tree, &absolute) else {
+        problems.push(outside_link_problem(&dir_text, &absolute));
         return;
     };
     let mode = meta.permissions().mode() & 0o7777;
@@ -364,7 +412,7 @@ fn check_secrets_dir(
                 ProblemKind::SecretsDirMode,
                 Severity::Medium,
                 format!("{dir_text}/ has mode {mode:04o}; other users can list it (wanted: 0700)"),
-                None,
+                linked_mode_remedy(&absolute, &canonical, "700"),
             )
         });
     }
@@ -378,12 +426,17 @@ fn check_secrets_dir(
         if text == format!("{prefix}.gitignore") {
             continue;
         }
-        let Ok(meta) = std::fs::metadata(tree.root.join(&text)) else {
+        let absolute = tree.root.join(&text);
+        let Ok(meta) = std::fs::metadata(&absolute) else {
             continue;
         };
         if !meta.is_file() {
             continue;
         }
+        let Some(canonical) = inside_tree(tree, &absolute) else {
+            problems.push(outside_link_problem(&text, &absolute));
+            continue;
+        };
         let mode = meta.permissions().mode() & 0o7777;
         if mode & !0o600 != 0 {
             problems.push(Problem {
@@ -391,7 +444,7 @@ fn check_secrets_dir(
                 severity: Severity::Medium,
                 path: text.clone(),
                 detail: format!("{text} has mode {mode:04o} (wanted: 0600 or stricter)"),
-                remedy: None,
+                remedy: linked_mode_remedy(&absolute, &canonical, "600"),
                 mode: Some(format!("{mode:04o}")),
                 dir: None,
             });
@@ -417,7 +470,8 @@ fn check_owner(
                 meta.uid()
             ),
             remedy: Some(format!(
-                "chown the file to the user who runs DataJoint: chown {uid} '{path}'"
+                "chown the file to the user who runs DataJoint: chown {uid} {}",
+                shell_quote(path)
             )),
             mode: None,
             dir: None,
@@ -434,7 +488,8 @@ fn check_sensitive_file(tree: &Worktree, file: &BString, problems: &mut Vec<Prob
             path: text.clone(),
             detail: format!("git tracks {text}, a file that usually holds credentials"),
             remedy: Some(format!(
-                "git rm --cached -- '{text}' and add it to .gitignore (then rotate what it held)"
+                "git rm --cached -- {} and add it to .gitignore (then rotate what it held)",
+                shell_quote(&text)
             )),
             mode: None,
             dir: None,
@@ -465,6 +520,93 @@ fn check_sensitive_file(tree: &Worktree, file: &BString, problems: &mut Vec<Prob
     });
 }
 
+/// Returns the canonical path of `path` when it resolves to a place inside
+/// the working tree, following every symbolic link on the way.
+fn inside_tree(tree: &Worktree, path: &Path) -> Option<PathBuf> {
+    let canonical = std::fs::canonicalize(path).ok()?;
+    canonical.starts_with(&tree.root).then_some(canonical)
+}
+
+/// Returns the `chmod` to run by hand when a symbolic link inside the tree
+/// leads to `canonical`, because `fix` changes no mode through a link.
+/// Returns None when `absolute` is the file itself, which `fix` repairs.
+fn linked_mode_remedy(absolute: &Path, canonical: &Path, mode: &str) -> Option<String> {
+    if absolute == canonical {
+        return None;
+    }
+    let target = shell_quote(&canonical.display().to_string());
+    Some(format!(
+        "chmod {mode} {target}   (a symbolic link leads there, so --fix leaves it alone)"
+    ))
+}
+
+/// Describes a `.secrets` directory or a file in it that resolves outside
+/// the working tree.
+fn outside_link_problem(rel: &str, absolute: &Path) -> Problem {
+    let target = std::fs::canonicalize(absolute)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "an unreadable path".into());
+    Problem {
+        kind: ProblemKind::SymlinkOutsideTree,
+        severity: Severity::Low,
+        path: rel.to_string(),
+        detail: format!(
+            "{rel} leads through a symbolic link to {target}, outside the working tree, so tightlip neither checks nor changes its mode"
+        ),
+        remedy: Some(format!(
+            "check by hand that the directory has mode 0700, its files 0600, and that they belong to you: ls -la {}",
+            shell_quote(&target)
+        )),
+        mode: None,
+        dir: None,
+    }
+}
+
+/// Reports a top-level `.gitignore` that is a symbolic link. Git 2.32 and
+/// later do not read such a file, so its patterns protect nothing, and
+/// `fix` does not append to it.
+fn check_gitignore_symlink(tree: &Worktree, problems: &mut Vec<Problem>) {
+    let path = tree.root.join(".gitignore");
+    let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return;
+    }
+    problems.push(Problem {
+        kind: ProblemKind::GitignoreSymlink,
+        severity: Severity::Medium,
+        path: ".gitignore".into(),
+        detail: ".gitignore is a symbolic link; git does not read a symlinked .gitignore, so none of its patterns apply".into(),
+        remedy: Some("replace the link with a regular file that holds the patterns and commit it: cp --remove-destination \"$(readlink -f .gitignore)\" .gitignore".into()),
+        mode: None,
+        dir: None,
+    });
+}
+
+/// Quotes `text` for a POSIX shell: plain paths stay as they are, others
+/// are put in single quotes with each `'` written as `'\''`. Control
+/// characters are escaped first, so such a path must be typed by hand.
+pub fn shell_quote(text: &str) -> String {
+    let safe = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c));
+    if safe {
+        return text.to_string();
+    }
+    let printable: String = text
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    format!("'{}'", printable.replace('\'', r"'\''"))
+}
+
 /// Returns the effective user id: the owner of `/proc/self`, which Linux
 /// gives to the process's effective uid. None where that is unavailable.
 fn current_uid() -> Option<u32> {
@@ -473,7 +615,8 @@ fn current_uid() -> Option<u32> {
 
 /// Repairs what can be repaired without deleting or untracking anything:
 /// tightens the modes of `.secrets` directories (0700) and their files
-/// (0600), and appends `.secrets/` to the top-level `.gitignore`.
+/// (0600), and appends `.secrets/` to the top-level `.gitignore`. Nothing
+/// is changed through a symbolic link.
 pub fn fix(path: &Path, problems: &[Problem]) -> anyhow::Result<Vec<Change>> {
     let tree = Worktree::open(path)?;
     let mut changes = Vec::new();
@@ -483,7 +626,13 @@ pub fn fix(path: &Path, problems: &[Problem]) -> anyhow::Result<Vec<Change>> {
             ProblemKind::SecretsDirNotIgnored | ProblemKind::SecretsDirIgnoredLocally
         )
     });
-    if needs_ignore {
+    let gitignore = tree.root.join(".gitignore");
+    let gitignore_is_link =
+        std::fs::symlink_metadata(&gitignore).is_ok_and(|m| m.file_type().is_symlink());
+    // A symlinked .gitignore is reported by `check_gitignore_symlink` and
+    // left alone, because writing through it would change a file elsewhere.
+    // NOTE: a link created between this check and the append is followed.
+    if needs_ignore && !gitignore_is_link {
         append_gitignore_line(&tree.root, ".secrets/")?;
         changes.push(Change {
             path: ".gitignore".into(),
@@ -496,7 +645,15 @@ pub fn fix(path: &Path, problems: &[Problem]) -> anyhow::Result<Vec<Change>> {
             ProblemKind::SecretsFileMode => 0o600,
             _ => continue,
         };
+        // Change only a path with no symbolic link below the root (which is
+        // canonical), so no link can lead the change elsewhere. The problem
+        // then stays, with the command to run by hand.
+        // NOTE: a link swapped in between this check and the chmod is
+        // still followed.
         let target = tree.root.join(&problem.path);
+        if std::fs::canonicalize(&target).ok().as_ref() != Some(&target) {
+            continue;
+        }
         let meta = std::fs::metadata(&target)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", target.display()))?;
         let old = meta.permissions().mode() & 0o7777;

@@ -258,8 +258,44 @@ impl std::fmt::Display for JsonError {
 /// Parses `text` as Python's `json.loads(text)` does, with the same error
 /// messages and positions (counted in characters).
 pub fn parse_json(text: &str) -> Result<PyValue, JsonError> {
+    // The parser recurses once per nested container. Text that may nest
+    // deeply is parsed on a thread whose stack fits `MAX_JSON_DEPTH`
+    // levels in any build and on any calling thread.
+    let openers = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if openers <= SHALLOW_OPENERS {
+        return parse_json_here(text);
+    }
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("json-parse".into())
+            .stack_size(DEEP_PARSE_STACK)
+            .spawn_scoped(scope, || parse_json_here(text));
+        match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(error) => {
+                log::debug!("cannot start a thread to parse JSON ({error}); parsing in place");
+                parse_json_here(text)
+            }
+        }
+    })
+}
+
+/// Texts with at most this many `[` and `{` are parsed on the caller's
+/// stack.
+const SHALLOW_OPENERS: usize = 64;
+
+/// The stack of the thread that parses deeply nested text: `MAX_JSON_DEPTH`
+/// levels of a debug build use a few megabytes.
+const DEEP_PARSE_STACK: usize = 64 * 1024 * 1024;
+
+fn parse_json_here(text: &str) -> Result<PyValue, JsonError> {
     let chars: Vec<char> = text.chars().collect();
-    let parser = Parser { s: &chars };
+    let parser = Parser {
+        s: &chars,
+        depth: std::cell::Cell::new(0),
+    };
     if chars.first() == Some(&'\u{feff}') {
         return Err(parser.error("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0));
     }
@@ -290,7 +326,19 @@ impl From<JsonError> for Failure {
 
 struct Parser<'a> {
     s: &'a [char],
+    /// Arrays and objects open at the current position.
+    depth: std::cell::Cell<usize>,
 }
+
+/// The deepest nesting of arrays and objects that is parsed. Python's C
+/// JSON decoder counts each nested container against the interpreter's
+/// recursion limit (1000) and raises `RecursionError`, which DataJoint
+/// catches when loading `datajoint.json`. With datajoint 2.3.5 on Python
+/// 3.11, `import datajoint` at a script's top level loads 971 nested
+/// containers and fails at 972.
+// NOTE: Python's limit counts the frames already on the stack, so an import
+// from deeper inside a program fails at a somewhat smaller depth.
+pub const MAX_JSON_DEPTH: usize = 971;
 
 fn is_json_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
@@ -325,6 +373,27 @@ impl Parser<'_> {
         self.s.get(i..).is_some_and(|rest| rest.starts_with(&word))
     }
 
+    /// Runs `scan` one container deeper, or fails with Python's
+    /// `RecursionError` message past `MAX_JSON_DEPTH`.
+    fn nested(
+        &self,
+        container: &str,
+        scan: impl FnOnce() -> Result<(PyValue, usize), Failure>,
+    ) -> Result<(PyValue, usize), Failure> {
+        let depth = self.depth.get() + 1;
+        if depth > MAX_JSON_DEPTH {
+            return Err(Failure::Error(JsonError {
+                message: format!(
+                    "maximum recursion depth exceeded while decoding a JSON {container} from a unicode string"
+                ),
+            }));
+        }
+        self.depth.set(depth);
+        let result = scan();
+        self.depth.set(depth - 1);
+        result
+    }
+
     fn scan_once(&self, i: usize) -> Result<(PyValue, usize), Failure> {
         let Some(c) = self.at(i) else {
             return Err(Failure::Stop(i));
@@ -334,8 +403,8 @@ impl Parser<'_> {
                 let (s, end) = self.scan_string(i + 1)?;
                 Ok((PyValue::Str(s), end))
             }
-            '{' => self.scan_object(i + 1),
-            '[' => self.scan_array(i + 1),
+            '{' => self.nested("object", || self.scan_object(i + 1)),
+            '[' => self.nested("array", || self.scan_array(i + 1)),
             'n' if self.starts_with(i, "null") => Ok((PyValue::None, i + 4)),
             't' if self.starts_with(i, "true") => Ok((PyValue::Bool(true), i + 4)),
             'f' if self.starts_with(i, "false") => Ok((PyValue::Bool(false), i + 5)),
@@ -641,5 +710,24 @@ mod tests {
         assert_eq!(str_repr("a\u{1c}b"), "'a\\x1cb'");
         let dict = parse_json(r#"{"a": [1, null, true]}"#).unwrap();
         assert_eq!(dict.repr(), "{'a': [1, None, True]}");
+    }
+
+    #[test]
+    fn parse_json_depth_limit() {
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(parse_json(&nested(MAX_JSON_DEPTH)).is_ok());
+        assert_eq!(
+            err(&nested(MAX_JSON_DEPTH + 1)),
+            "maximum recursion depth exceeded while decoding a JSON array from a unicode string"
+        );
+        let objects = format!(
+            "{}{}",
+            "{\"a\": ".repeat(MAX_JSON_DEPTH + 1),
+            "}".repeat(MAX_JSON_DEPTH + 1)
+        );
+        assert_eq!(
+            err(&objects),
+            "maximum recursion depth exceeded while decoding a JSON object from a unicode string"
+        );
     }
 }

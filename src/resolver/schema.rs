@@ -405,6 +405,21 @@ impl fmt::Display for ValidationError {
     }
 }
 
+/// Replaces the `input_value=...` part of every pydantic line error in
+/// `text` with `input_value=<redacted>`, keeping the error type, message and
+/// `input_type`. A value in `datajoint.json` or the environment may be a
+/// password, so output shows it only with `--show-secrets`.
+pub fn redact_input_values(text: &str) -> String {
+    // Greedy up to the last `, input_type=` on the line, because the repr
+    // itself may contain that text.
+    static INPUT_VALUE: once_cell::sync::Lazy<regex::Regex> = once_cell::sync::Lazy::new(|| {
+        regex::Regex::new(r"(?m)input_value=.*, input_type=(\w+)\]$").expect("valid regex")
+    });
+    INPUT_VALUE
+        .replace_all(text, "input_value=<redacted>, input_type=${1}]")
+        .into_owned()
+}
+
 /// Returns the `input_value` text: pydantic shortens a repr of more than
 /// 50 characters to its first and last 25 joined by `...`.
 // NOTE: the cut-off follows pydantic-core's `truncate_input_value`; it was
@@ -640,6 +655,16 @@ mod tests {
         assert_eq!(
             literal_message(LOG_LEVELS),
             "Input should be 'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'"
+        );
+    }
+
+    #[test]
+    fn redact_input_values_keeps_shape() {
+        let text = "2 validation errors for DatabaseSettings\npassword\n  Input should be a valid string [type=string_type, input_value=\"a, input_type=int] b\", input_type=str]\n    For further information visit https://errors.pydantic.dev/2.14/v/string_type\nport\n  Input should be a valid integer [type=int_type, input_value=[1], input_type=list]";
+        let redacted = redact_input_values(text);
+        assert_eq!(
+            redacted,
+            "2 validation errors for DatabaseSettings\npassword\n  Input should be a valid string [type=string_type, input_value=<redacted>, input_type=str]\n    For further information visit https://errors.pydantic.dev/2.14/v/string_type\nport\n  Input should be a valid integer [type=int_type, input_value=<redacted>, input_type=list]"
         );
     }
 }
