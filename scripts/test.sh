@@ -17,8 +17,15 @@ if [[ "${TIGHTLIP_SKIP_PYTHON:-0}" != 1 && -f .ci/setup-datajoint.sh ]]; then
     export TIGHTLIP_DJ_PYTHON
 fi
 
-cargo test --release -- --include-ignored
+mkdir -p target
+cargo test --release -- --include-ignored 2>&1 | tee target/test-output.log
 
 if [[ "${TIGHTLIP_SKIP_PYTHON:-0}" != 1 && -f .ci/pre-commit-check.sh ]]; then
     bash .ci/pre-commit-check.sh
 fi
+
+# cargo prints one result line per test binary and ends with the doc tests,
+# which number zero; this sums them into one closing line.
+awk '/^test result:/ { passed += $4; failed += $6 }
+     END { printf "tests: %d passed, %d failed\n", passed, failed }' target/test-output.log |
+    tee target/test-summary.txt
