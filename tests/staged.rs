@@ -864,3 +864,41 @@ fn staged_honors_tightlipignore() {
     assert_eq!(code, Some(1));
     assert_eq!(content_lines(&report), [("svc-b/README.md".to_string(), 1)]);
 }
+
+#[test]
+fn staged_bare_repository_exits_2() {
+    let source = TempRepo::new();
+    source.write("a.txt", "x\n");
+    source.commit_all("one");
+    let parent = tempfile::tempdir().unwrap();
+    let from = source.path().to_str().unwrap();
+    common::git_in(parent.path(), &["clone", "-q", "--bare", from, "bare.git"]);
+
+    let output = common::tightlip_in(&parent.path().join("bare.git"), &["staged"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bare repository"), "{stderr}");
+}
+
+#[test]
+fn staged_severity_matches_scan() {
+    let repo = TempRepo::new();
+    repo.write(
+        "datajoint.json",
+        "{\"database\": {\"host\": \"db.lab.example\", \"password\": \"Qm3vX9rT2pLw\"}}\n",
+    );
+    repo.git(&["add", "datajoint.json"]);
+
+    let staged = common::json_of(&repo.tightlip(&["staged", "--format", "json"]));
+    let scan = common::json_of(&repo.tightlip(&["scan", "--format", "json"]));
+    let severity = |report: &serde_json::Value| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == "datajoint.json")
+            .map(|f| (f["severity"].clone(), f["effective_config"].clone()))
+    };
+    assert_eq!(severity(&staged), severity(&scan));
+    assert_eq!(staged["findings"][0]["effective_config"], true);
+}

@@ -17,11 +17,35 @@ use crate::ignore_file::IgnoreList;
 pub fn run(global: &GlobalArgs, path: &Path, limits: &ScanLimits) -> anyhow::Result<u8> {
     let repo = gix::discover(path)
         .with_context(|| format!("{} is not inside a git repository", path.display()))?;
+    if repo.workdir().is_none() {
+        anyhow::bail!(
+            "{} is a bare repository: it has no index to commit from; use `tightlip history` \
+             to scan its commits",
+            path.display()
+        );
+    }
     let detector = Detector::new(DetectorOptions {
         max_size: limits.max_size,
     })?;
     let mut report = crate::source::index::scan_staged(&repo, &detector)?;
     report.root = repo.workdir().map(Path::to_path_buf);
+    // Severity must agree with scan and history, which raise findings in
+    // files DataJoint reads as configuration.
+    if !report.findings.is_empty() {
+        let index = repo.index_or_empty().context("failed to read the index")?;
+        let listing: Vec<bstr::BString> = index
+            .entries()
+            .iter()
+            .map(|entry| {
+                let mut path = entry.path(&index).to_owned();
+                if entry.mode == gix::index::entry::Mode::COMMIT {
+                    path.extend_from_slice(b"/.git");
+                }
+                path
+            })
+            .collect();
+        crate::effective::mark_with_listing(&mut report, &listing);
+    }
 
     let unborn_head = repo.head().is_ok_and(|head| head.is_unborn());
     finish(report, global, Job::Commit { unborn_head })
@@ -194,12 +218,20 @@ fn write_advice(out: &mut dyn Write, report: &Report, job: Job) -> io::Result<()
          was issued and create a new one. Deleting it from git does not make it safe."
             .into(),
     );
-    steps.push(
-        "If it is not a secret, mark the line with a comment containing \
-         `tightlip:allow` and stage it again. For a whole file, add the finding's \
-         fingerprint (shown by --format json) to .tightlipignore."
-            .into(),
-    );
+    if has_kind(MatchKind::Content) {
+        steps.push(
+            "If it is not a secret, mark the line with a comment containing \
+             `tightlip:allow` and stage it again, or add the finding's fingerprint \
+             (shown by --format json) to .tightlipignore."
+                .into(),
+        );
+    } else {
+        steps.push(
+            "If the file holds no secret, add the finding's fingerprint (shown by \
+             --format json) and its path to .tightlipignore."
+                .into(),
+        );
+    }
 
     writeln!(out, "What to do:")?;
     for (number, step) in steps.iter().enumerate() {
