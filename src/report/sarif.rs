@@ -44,7 +44,12 @@ fn results_of(finding: &Finding, rule_index: usize) -> Vec<Value> {
         .locations
         .iter()
         .map(|location| {
-            let mut message = format!("{} ({})", finding.description, finding.preview());
+            // Hygiene problems carry no value, so their message is the description.
+            let mut message = if finding.secret.is_empty() {
+                finding.description.to_string()
+            } else {
+                format!("{} ({})", finding.description, finding.preview())
+            };
             if let Some(commit) = &location.commit {
                 message.push_str(&format!(" introduced in commit {}", commit.id));
             }
