@@ -5,7 +5,7 @@
 #
 # Python tools go into virtual environments under target/, so nothing is
 # installed system-wide. Set TIGHTLIP_SKIP_PYTHON=1 to run only the Rust
-# suite without them; the oracle tests then skip and say why.
+# suite without them; the oracle tests then skip and print why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

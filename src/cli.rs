@@ -123,7 +123,7 @@ pub enum Command {
         commit: Option<String>,
     },
     /// Check credential hygiene: every .secrets/ directory is ignored by a
-    /// tracked .gitignore, holds no tracked file and is private (0700, files
+    /// tracked .gitignore, contains no tracked file and is private (0700, files
     /// 0600, owned by you); .env, Terraform state and key files are ignored.
     /// Exit status 1 when problems remain.
     Check {

@@ -12,7 +12,7 @@ use bstr::{BString, ByteSlice};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-/// How urgently a finding needs attention, lowest first.
+/// Urgency of a finding, lowest first.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
 )]
@@ -168,7 +168,7 @@ pub struct CommitInfo {
     pub time: i64,
 }
 
-/// Where a secret was seen.
+/// A place where a secret was seen.
 #[derive(Clone, Debug)]
 pub struct Location {
     /// Repository-relative path as raw bytes (git paths need not be UTF-8).
@@ -180,7 +180,7 @@ pub struct Location {
     pub blob: Option<String>,
     /// Refs that reach `commit`, for history findings.
     pub refs: Vec<String>,
-    /// Whether the file at this path in the checked-out tree still holds
+    /// Whether the file at this path in the checked-out tree still contains
     /// the secret (history findings only; `None` when not computed).
     pub in_head: Option<bool>,
 }
@@ -212,7 +212,7 @@ pub struct Finding {
     pub effective_config: bool,
 }
 
-/// Why a file or blob was not scanned.
+/// Reason a file or blob was not scanned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum SkipReason {
@@ -281,7 +281,8 @@ pub struct Stats {
 /// The result of one scan, ready for any output format.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
-    /// Which job produced it: `scan`, `history`, `staged`, `pre-push`.
+    /// Name of the job that produced it: `scan`, `history`, `staged`,
+    /// `pre-push`.
     pub command: String,
     pub findings: Vec<Finding>,
     pub skipped: Vec<Skipped>,

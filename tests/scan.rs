@@ -252,7 +252,7 @@ fn ignore_file_path_glob() {
 #[test]
 fn closed_stdout_keeps_exit_status() {
     // `git commit 2>&1 | head -1` closes a hook's output early; the exit
-    // status must still say that secrets were found.
+    // status must still report that secrets were found.
     let repo = TempRepo::new();
     repo.write("a.py", token_line().repeat(2000));
     repo.git(&["add", "a.py"]);

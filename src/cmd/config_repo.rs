@@ -163,7 +163,7 @@ fn index_paths(repo: &gix::Repository) -> anyhow::Result<HashSet<BString>> {
         .collect())
 }
 
-/// Every file on disk below `root`, ignored or not, because DataJoint reads
+/// Lists every file on disk below `root`, ignored or not, because DataJoint reads
 /// `.secrets/` files that git ignores.
 fn disk_paths(root: &Path) -> Vec<BString> {
     let mut paths = Vec::new();

@@ -24,7 +24,7 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code when the command could not run.
 pub const EXIT_ERROR: u8 = 2;
 
-/// Whether human output gets ANSI colors: `--color always|never` wins,
+/// Decides whether human output gets ANSI colors: `--color always|never` wins,
 /// then `NO_COLOR` (any non-empty value) or `TERM=dumb` turn colors off,
 /// then colors go on only when stdout is a terminal.
 pub fn use_color(choice: ColorChoice) -> bool {

@@ -18,7 +18,7 @@ use crate::finding::Report;
 pub use human::{HumanStyle, display_path};
 pub use json::{SCHEMA_VERSION, report_json};
 
-/// How a report is written.
+/// Settings for writing a report.
 #[derive(Clone, Copy, Debug)]
 pub struct WriteOptions {
     pub format: Format,
