@@ -362,3 +362,34 @@ fn hygiene_limited_to_scanned_dir() {
     assert_eq!(output.status.code(), Some(0), "{report:#}");
     assert!(report["findings"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn sarif_output_shape() {
+    let repo = TempRepo::new();
+    repo.write("a b/x.py", token_line());
+    repo.write("big.txt", "x".repeat(2000));
+    let output = repo.tightlip(&["scan", "--format", "sarif", "--max-size", "1000"]);
+    assert_eq!(output.status.code(), Some(1));
+    let sarif = json_of(&output);
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "tightlip");
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], run["tool"]["driver"]["rules"][0]["id"]);
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "a%20b/x.py");
+    assert_eq!(location["region"]["startLine"], 1);
+    assert!(
+        !sarif.to_string().contains(&PAT[4..]),
+        "SARIF leaks the secret"
+    );
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n["message"]["text"].as_str().unwrap().contains("big.txt")),
+        "{notes:?}"
+    );
+}
