@@ -20,6 +20,9 @@ const LINE_AHEAD: usize = 2048;
 /// How far a multi-line rule's window reaches ahead of a keyword hit. A
 /// PEM or PGP private key block is well under this.
 const MULTILINE_AHEAD: usize = 64 * 1024;
+/// A rejected value longer than this is skipped whole instead of searched
+/// again from its start, which keeps long runs of `name=name=…` linear.
+const MAX_RETRY_VALUE: usize = 256;
 /// Escaped lines up to this length are unescaped whole. Longer ones, as in
 /// minified files, are unescaped only in windows around keyword hits.
 const MAX_UNESCAPE_LINE: usize = 1 << 20;
@@ -256,9 +259,10 @@ impl<'a> TextScan<'a> {
             let retry_at = secret_start.max(whole.start() + 1);
             if cut && secret_end == window.len() {
                 // The value may go on past the window; a later window
-                // starting nearer to it sees it whole.
-                at = retry_at;
-                continue;
+                // starting nearer to it sees it whole. Any match starting
+                // inside it would in practice run to the window's end too, so the
+                // search stops here rather than retry at every byte.
+                break;
             }
             let bare = pattern.bare_groups.contains(&group);
             let mut value = &window[secret_start..secret_end];
@@ -266,7 +270,13 @@ impl<'a> TextScan<'a> {
                 value = &value[..value.len() - 1];
             }
             if !self.accepts(index, pattern, &groups, value, bare) {
-                at = retry_at;
+                // Retrying inside a long rejected value would rescan it
+                // once per byte; no accepted value is that long.
+                at = if value.len() > MAX_RETRY_VALUE {
+                    secret_end
+                } else {
+                    retry_at
+                };
                 continue;
             }
             // Resume at the end of the secret, not of the match: a trailing
