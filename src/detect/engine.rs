@@ -4,11 +4,11 @@
 use std::cell::OnceCell;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
 use super::compiled::{CompiledRule, Pattern};
 use super::filters;
+use super::keywords::{Hit, KeywordSearch};
 use super::text::{line_end, line_start};
 use crate::finding::Severity;
 use crate::rules::{Filter, Normalize, RuleKind, SeverityAdjust};
@@ -20,6 +20,15 @@ const LINE_AHEAD: usize = 2048;
 /// How far a multi-line rule's window reaches ahead of a keyword hit. A
 /// PEM or PGP private key block is well under this.
 const MULTILINE_AHEAD: usize = 64 * 1024;
+thread_local! {
+    /// The lower-cased copy of the text being scanned, kept between scans
+    /// on one thread to save an allocation per blob.
+    static LOWER_CASE_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Lower-case buffers up to this capacity are kept for the next scan.
+const MAX_KEPT_BUFFER: usize = 1 << 20;
+
 /// A rejected value longer than this is skipped whole instead of searched
 /// again from its start, which keeps long runs of `name=name=…` linear.
 const MAX_RETRY_VALUE: usize = 256;
@@ -27,20 +36,18 @@ const MAX_RETRY_VALUE: usize = 256;
 /// minified files, are unescaped only in windows around keyword hits.
 const MAX_UNESCAPE_LINE: usize = 1 << 20;
 
-/// The keyword automaton and, per keyword, the rules it triggers.
+/// The keyword search and, per keyword, the rules it triggers.
 ///
-/// The search is leftmost-longest and non-overlapping, which is faster
-/// than reporting every overlapping keyword. A hit therefore triggers the
+/// The search drops a hit that lies inside another, so a hit triggers the
 /// rules of every keyword contained in the one found: a hit on
 /// `access_key` also runs the rules keyed on `key`.
 pub(crate) struct Prefilter {
-    automaton: AhoCorasick,
+    search: KeywordSearch,
     rules_by_keyword: Vec<Vec<usize>>,
 }
 
 impl Prefilter {
-    /// Builds one ASCII case-insensitive automaton over the keywords of all
-    /// content rules.
+    /// Builds the keyword search over the keywords of all content rules.
     pub(crate) fn build(rules: &[CompiledRule]) -> anyhow::Result<Prefilter> {
         let mut keywords: Vec<String> = Vec::new();
         let mut own_rules: Vec<Vec<usize>> = Vec::new();
@@ -74,13 +81,11 @@ impl Prefilter {
                 triggered
             })
             .collect();
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)?;
+        // The search runs over a lower-cased copy of the text, so every
+        // keyword matches ASCII case-insensitively.
+        let search = KeywordSearch::new(&keywords)?;
         Ok(Prefilter {
-            automaton,
+            search,
             rules_by_keyword,
         })
     }
@@ -124,6 +129,8 @@ pub(crate) struct TextScan<'a> {
     /// Regions of the base text with a keyword hit and JSON string escapes,
     /// as (start, end) byte ranges: whole lines, or windows of long lines.
     pub(crate) escaped_lines: Vec<(usize, usize)>,
+    /// Keyword hits of the view being scanned, kept to reuse the buffer.
+    hits: Vec<Hit>,
 }
 
 impl<'a> TextScan<'a> {
@@ -143,38 +150,55 @@ impl<'a> TextScan<'a> {
             datajoint: OnceCell::new(),
             candidates: Vec::new(),
             escaped_lines: Vec::new(),
+            hits: Vec::new(),
         }
     }
 
     /// Runs every rule over `view`; `map` turns a view offset into a base
     /// text offset (the identity for the base text itself).
     pub(crate) fn scan_view(&mut self, view: &[u8], map: &dyn Fn(usize) -> usize) {
+        let mut lower = LOWER_CASE_BUFFER.with_borrow_mut(std::mem::take);
+        lower.clear();
+        lower.extend_from_slice(view);
+        lower.make_ascii_lowercase();
+        self.scan_lowered_view(view, &lower, map);
+        if lower.capacity() <= MAX_KEPT_BUFFER {
+            LOWER_CASE_BUFFER.with_borrow_mut(|kept| *kept = lower);
+        }
+    }
+
+    /// Runs every rule over `view`, whose ASCII lower-case copy is `lower`.
+    fn scan_lowered_view(&mut self, view: &[u8], lower: &[u8], map: &dyn Fn(usize) -> usize) {
         let mut progress = vec![RuleProgress::default(); self.rules.len()];
         let prefilter = self.prefilter;
         let is_base = std::ptr::eq(view, self.base);
         let mut line = (0, 0);
         let mut line_has_escape = false;
-        for hit in prefilter.automaton.find_iter(view) {
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.clear();
+        prefilter.search.find(lower, &mut hits);
+        for hit in &hits {
             if is_base {
-                if hit.start() >= line.1 {
+                if hit.start >= line.1 {
                     line = (
-                        line_start(view, hit.start(), usize::MAX),
-                        line_end(view, hit.start(), usize::MAX),
+                        line_start(view, hit.start, usize::MAX),
+                        line_end(view, hit.start, usize::MAX),
                     );
                     line_has_escape = has_json_escape(&view[line.0..line.1]);
                 }
                 if line_has_escape {
-                    self.note_escaped_region(line, hit.start(), hit.end());
+                    self.note_escaped_region(line, hit.start, hit.end);
                 }
             }
-            for &index in &prefilter.rules_by_keyword[hit.pattern().as_usize()] {
-                if hit.start() < progress[index].scanned_end {
+            for &index in &prefilter.rules_by_keyword[hit.keyword] {
+                if hit.start < progress[index].scanned_end {
                     continue;
                 }
                 progress[index].scanned_end =
-                    self.run_rule(index, view, hit.start(), hit.end(), map);
+                    self.run_rule(index, view, lower, hit.start, hit.end, map);
             }
         }
+        self.hits = hits;
     }
 
     /// Records the part of an escaped line to unescape for a keyword hit:
@@ -207,6 +231,7 @@ impl<'a> TextScan<'a> {
         &mut self,
         index: usize,
         view: &[u8],
+        lower: &[u8],
         hit_start: usize,
         hit_end: usize,
         map: &dyn Fn(usize) -> usize,
@@ -218,10 +243,9 @@ impl<'a> TextScan<'a> {
         // Checked before the path and the regex, whose matchers compile on
         // first use, so a rule whose literal never shows up costs nothing.
         let line_ok = rule.line_contains.is_empty()
-            || rule
-                .line_contains
-                .iter()
-                .any(|literal| contains_ignore_ascii_case(window, literal));
+            || rule.line_contains.iter().any(|literal| {
+                memchr::memmem::find(&lower[window_start..window_end], literal).is_some()
+            });
         if !line_ok {
             return window_end;
         }
@@ -438,15 +462,6 @@ impl Groups<'_> {
         self.span(group)
             .map(|(start, end)| &self.window[start..end])
     }
-}
-
-/// Returns whether `haystack` contains `needle`, which must be lower case, ignoring
-/// ASCII case.
-pub(crate) fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty()
-        && haystack
-            .windows(needle.len())
-            .any(|candidate| candidate.eq_ignore_ascii_case(needle))
 }
 
 fn lowered(severity: Severity) -> Severity {

@@ -8,6 +8,7 @@
 mod compiled;
 mod engine;
 mod filters;
+mod keywords;
 mod paths;
 mod text;
 
