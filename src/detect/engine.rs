@@ -29,6 +29,9 @@ thread_local! {
 /// Lower-case buffers up to this capacity are kept for the next scan.
 const MAX_KEPT_BUFFER: usize = 1 << 20;
 
+/// Generic rules ignore minified code: lines longer than this, in bytes,
+/// with JavaScript syntax, as in bundles inside notebook outputs and HTML.
+const MAX_GENERIC_LINE: usize = 4096;
 /// A rejected value longer than this is skipped whole instead of searched
 /// again from its start, which keeps long runs of `name=name=…` linear.
 const MAX_RETRY_VALUE: usize = 256;
@@ -288,12 +291,33 @@ impl<'a> TextScan<'a> {
                 // search stops here rather than retry at every byte.
                 break;
             }
-            let bare = pattern.bare_groups.contains(&group);
+            let mut bare = pattern.bare_groups.contains(&group);
             let mut value = &window[secret_start..secret_end];
+            let mut value_start = window_start + secret_start;
             if bare && value.ends_with(b"}") && !value.contains(&b'{') {
                 value = &value[..value.len() - 1];
             }
-            if !self.accepts(index, pattern, &groups, value, bare) {
+            let mut next_line = false;
+            if bare && let Some(found) = value_on_next_line(view, window_start + secret_end, value)
+            {
+                (value_start, value, bare) = (found.start, found.value, !found.quoted);
+                next_line = true;
+            }
+            // An unquoted value that starts with YAML or shell syntax, such
+            // as `>-` with no value after it or the `-default` of
+            // `${VAR:-default}`, is not a literal.
+            let syntax = bare
+                && !next_line
+                && matches!(value.first(), Some(b'|' | b'>' | b'?' | b'-' | b'('));
+            let context_ok = !syntax
+                && (next_line
+                    || self.context_allows(
+                        index,
+                        window,
+                        secret_start,
+                        map(window_start + secret_start),
+                    ));
+            if !context_ok || !self.accepts(index, pattern, &groups, value, bare) {
                 // Retrying inside a long rejected value would rescan it
                 // once per byte; no accepted value is that long.
                 at = if value.len() > MAX_RETRY_VALUE {
@@ -308,8 +332,8 @@ impl<'a> TextScan<'a> {
             at = secret_end.max(whole.start() + 1);
             last_end = last_end.max(window_start + secret_end);
             let severity = self.severity(index, pattern, &groups, value);
-            let start = window_start + secret_start;
-            self.push_candidate(index, severity, value, start, map);
+            let in_double_quotes = value_start > 0 && view[value_start - 1] == b'"';
+            self.push_candidate(index, severity, value, value_start, in_double_quotes, map);
         }
         self.locations[index] = Some(locations);
         if !rule.rule.multiline {
@@ -330,10 +354,16 @@ impl<'a> TextScan<'a> {
         severity: Severity,
         value: &[u8],
         start: usize,
+        in_double_quotes: bool,
         map: &dyn Fn(usize) -> usize,
     ) {
         let secret = match self.rules[index].rule.normalize {
             Some(Normalize::PemBody) => pem_body(value),
+            // A double-quoted value with escapes is fingerprinted as the
+            // string it denotes, so `Qm7v\u0058` groups with `Qm7vX`.
+            None if in_double_quotes && value.contains(&b'\\') => {
+                super::text::unescape_json(value, 0).text
+            }
             None => value.to_vec(),
         };
         let end = start + value.len();
@@ -344,6 +374,50 @@ impl<'a> TextScan<'a> {
             severity,
             secret,
         });
+    }
+
+    /// Checks the text around a generic rule's value, which sits at
+    /// `secret_start` in `window`: the value must not be one element of a
+    /// tuple, a code identifier in Markdown backticks, a string that only
+    /// looks opened by a quote that closes another, or part of a minified
+    /// line.
+    fn context_allows(
+        &self,
+        index: usize,
+        window: &[u8],
+        secret_start: usize,
+        base_offset: usize,
+    ) -> bool {
+        let rule = &self.rules[index].rule;
+        let generic = rule
+            .filters
+            .iter()
+            .any(|filter| matches!(filter, Filter::GenericAssignment | Filter::GenericArgument));
+        let before = &window[..secret_start];
+        let quote = before.last().copied();
+        let after = &window[secret_start..];
+        let tuple = !rule.multiline
+            && matches!(quote, Some(b'"' | b'\''))
+            && is_tuple_element(after, quote.unwrap_or(b'"'));
+        if tuple {
+            return false;
+        }
+        if !generic {
+            return true;
+        }
+        if quote == Some(b'`') && is_code_identifier(after) {
+            return false;
+        }
+        if rule.filters.contains(&Filter::GenericArgument)
+            && let Some(quote) = quote
+            && unescaped_count(&before[..before.len() - 1], quote) % 2 == 1
+        {
+            return false;
+        }
+        // A notebook cell or JSON string is scanned once more unescaped,
+        // where a minified line may be split, so the line is measured in
+        // the base text.
+        !is_minified_code_line(self.base, base_offset)
     }
 
     /// Applies length, entropy and decoy filters to one matched value.
@@ -415,6 +489,121 @@ impl<'a> TextScan<'a> {
         }
         severity
     }
+}
+
+/// Returns whether `offset` lies on a line longer than `MAX_GENERIC_LINE`
+/// with JavaScript syntax near it: minified code, where names like `token`
+/// and `key` are assigned code, not credentials. A long line of data, such
+/// as a one-line JSON document, is not skipped.
+fn is_minified_code_line(text: &[u8], offset: usize) -> bool {
+    const CODE_MARKERS: [&[u8]; 4] = [b"function(", b"function ", b"=>", b"){"];
+    let offset = offset.min(text.len());
+    let start = line_start(text, offset, MAX_GENERIC_LINE + 1);
+    let end = line_end(text, offset, MAX_GENERIC_LINE + 1);
+    if end - start <= MAX_GENERIC_LINE {
+        return false;
+    }
+    let near =
+        &text[offset.saturating_sub(MAX_GENERIC_LINE)..(offset + MAX_GENERIC_LINE).min(text.len())];
+    CODE_MARKERS
+        .iter()
+        .any(|marker| memchr::memmem::find(near, marker).is_some())
+}
+
+/// Returns whether the quoted value at the start of `after` is followed by
+/// `, "…"` to the end of the line: one element of a tuple assignment such
+/// as `user, password = 'alice', 'pw'`, whose position is unknown.
+fn is_tuple_element(after: &[u8], quote: u8) -> bool {
+    let line = &after[..memchr::memchr(b'\n', after).unwrap_or(after.len())];
+    let Some(close) = memchr::memchr(quote, line) else {
+        return false;
+    };
+    let Some(rest) = line[close + 1..].trim_ascii().strip_prefix(b",") else {
+        return false;
+    };
+    let rest = rest.trim_ascii_start();
+    matches!(rest.first(), Some(b'"' | b'\'')) && !rest.contains(&b':')
+}
+
+/// `HD5_USE_FILE_LOCKING`, `src/app/util.py:916`, `Config::load`: a code
+/// identifier or path at the start of `after`, up to its closing backtick.
+fn is_code_identifier(after: &[u8]) -> bool {
+    let end = memchr::memchr(b'`', after).unwrap_or(after.len());
+    let code = &after[..end];
+    let identifier_bytes = code
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b':' | b'-'));
+    identifier_bytes && code.iter().any(|&b| matches!(b, b'_' | b'.' | b'/' | b':'))
+}
+
+/// Counts occurrences of `quote` in `text` that no backslash escapes.
+fn unescaped_count(text: &[u8], quote: u8) -> usize {
+    memchr::memchr_iter(quote, text)
+        .filter(|&at| at == 0 || text[at - 1] != b'\\')
+        .count()
+}
+
+/// A value written on the line after its key.
+struct NextLineValue<'v> {
+    start: usize,
+    value: &'v [u8],
+    quoted: bool,
+}
+
+/// Finds the value that `indicator`, a bare value ending at `after` in
+/// `view`, announces on the next line: a YAML block scalar (`|`, `>-`)
+/// or an opening parenthesis with a string literal on the next line, as
+/// in `password = (` then `"…"` then `)`. The rest of the indicator's line
+/// must be empty or a comment.
+fn value_on_next_line<'v>(
+    view: &'v [u8],
+    after: usize,
+    indicator: &[u8],
+) -> Option<NextLineValue<'v>> {
+    let block_scalar = matches!(indicator.first(), Some(b'|' | b'>'))
+        && indicator[1..]
+            .iter()
+            .all(|&b| matches!(b, b'-' | b'+' | b'1'..=b'9'))
+        && indicator.len() <= 3;
+    let parenthesis = indicator == b"(";
+    if !block_scalar && !parenthesis {
+        return None;
+    }
+    let newline = after + memchr::memchr(b'\n', &view[after..])?;
+    let rest = view[after..newline].trim_ascii();
+    if !(rest.is_empty() || rest.starts_with(b"#")) {
+        return None;
+    }
+    let next_start = newline + 1;
+    let next_end = line_end(view, next_start, LINE_AHEAD);
+    let line = &view[next_start..next_end];
+    let indent = line.len() - line.trim_ascii_start().len();
+    let content = line.trim_ascii();
+    if content.is_empty() || (block_scalar && indent == 0) {
+        return None;
+    }
+    let content_start = next_start + indent;
+    let quote = content[0];
+    if matches!(quote, b'"' | b'\'') {
+        let close = 1 + memchr::memchr(quote, &content[1..])?;
+        let tail = content[close + 1..].trim_ascii();
+        if !(tail.is_empty() || tail == b")" || tail == b",") {
+            return None;
+        }
+        return Some(NextLineValue {
+            start: content_start + 1,
+            value: &content[1..close],
+            quoted: true,
+        });
+    }
+    if parenthesis {
+        return None;
+    }
+    Some(NextLineValue {
+        start: content_start,
+        value: content,
+        quoted: false,
+    })
 }
 
 /// Returns the window a rule's regex runs on for a keyword hit, as (start,
