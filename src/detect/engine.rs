@@ -31,7 +31,7 @@ const MAX_KEPT_BUFFER: usize = 1 << 20;
 
 /// Generic rules ignore minified code: lines longer than this, in bytes,
 /// with JavaScript syntax, as in bundles inside notebook outputs and HTML.
-const MAX_GENERIC_LINE: usize = 4096;
+const MAX_GENERIC_LINE: usize = 1000;
 /// A rejected value longer than this is skipped whole instead of searched
 /// again from its start, which keeps long runs of `name=name=…` linear.
 const MAX_RETRY_VALUE: usize = 256;

@@ -73,7 +73,7 @@ pub(crate) fn is_reference(value: &[u8]) -> bool {
     if let Some(inner) = value
         .strip_prefix(b"{")
         .and_then(|rest| rest.strip_suffix(b"}"))
-        && is_braced_reference(inner)
+        && (is_braced_reference(inner) || is_template_expression(inner))
     {
         return true;
     }
@@ -92,6 +92,14 @@ pub(crate) fn is_reference(value: &[u8]) -> bool {
         b"vault:",
     ];
     LOOKUPS.iter().any(|lookup| contains(value, lookup))
+}
+
+/// `{credentials["password"]}`, `{cfg.get('pw')}`: an f-string or
+/// template expression, which indexes, calls or quotes.
+fn is_template_expression(inner: &[u8]) -> bool {
+    inner
+        .iter()
+        .any(|&b| matches!(b, b'[' | b'(' | b'"' | b'\''))
 }
 
 /// `{DB_PASS}`, `{0}`, `{}` and `{password}` are placeholders; `{word9learn}`
@@ -170,6 +178,10 @@ pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     if value.len() > 2 && (wrapped(b'<', b'>') || wrapped(b'[', b']')) {
         return true;
     }
+    // `&lt;your-password&gt;`: an angle-bracket placeholder in HTML.
+    if lower.starts_with(b"&lt;") && lower.ends_with(b"&gt;") {
+        return true;
+    }
     if lower.starts_with(b"your_") || lower.starts_with(b"your-") || lower.starts_with(b"<your") {
         return true;
     }
@@ -232,16 +244,9 @@ fn is_placeholder_phrase(lower: &[u8]) -> bool {
     {
         return true;
     }
-    // Prose in place of a value: three or more words, one of them a
-    // credential word, as in `not a real password`.
-    let words: Vec<&[u8]> = lower
-        .split(|&b| b == b' ')
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.len() >= 3
-        && words
-            .iter()
-            .any(|word| SECRET_WORDS.iter().any(|secret| *word == secret.as_bytes()))
+    // A description in place of a value: `new_password`,
+    // `alices-secret-password`, `haha not my real password`.
+    contains(lower, b"password")
 }
 
 /// `MYTOKEN`, `API_KEY_HERE`, `DB_PASSWORD`: an upper-case name that
