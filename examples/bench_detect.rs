@@ -1,10 +1,12 @@
 //! Measures detector start-up and single-thread scan throughput.
 //!
-//! Usage: `cargo run --release --example bench_detect -- DIR [MAX_MB]`
+//! Usage: `cargo run --release --example bench_detect -- DIR [MAX_MB] [ROUNDS]`
 //!
 //! Start-up is the first `Detector::new` plus one small scan in this
 //! process, which is what a pre-commit hook pays. Throughput scans every
-//! file under DIR (up to MAX_MB, default 200) from memory on one thread.
+//! file under DIR (up to MAX_MB, default 200) from memory on one thread,
+//! ROUNDS times over (default 1) so that a small corpus runs long enough
+//! to time.
 
 use std::time::Instant;
 
@@ -66,6 +68,7 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     };
     let max_bytes: usize = args.next().map_or(200, |mb| mb.parse().unwrap_or(200)) << 20;
+    let rounds: usize = args.next().map_or(1, |n| n.parse().unwrap_or(1)).max(1);
     let mut files = Vec::new();
     let mut total = 0usize;
     for entry in ignore::WalkBuilder::new(&dir)
@@ -86,7 +89,7 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let cpu_started = thread_cpu_seconds();
     let (mut matches, mut skipped) = (0usize, 0usize);
-    for (path, data) in &files {
+    for (path, data) in files.iter().cycle().take(files.len() * rounds) {
         match detector.scan(BStr::new(path), data) {
             BlobScan::Scanned(found) => {
                 matches += found.len();
@@ -105,6 +108,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let total = total * rounds;
     let cpu = thread_cpu_seconds()
         .zip(cpu_started)
         .map(|(end, start)| end - start);

@@ -1024,3 +1024,222 @@ fn escaped_secret_in_huge_line_found() {
     assert_eq!(matches.len(), 1, "{matches:?}");
     assert_eq!(matches[0].secret.reveal(), b"Kx93ndPq21Lm");
 }
+
+#[test]
+fn yaml_block_scalar_value_on_next_line() {
+    let compose = "services:\n  db:\n    environment:\n      DJ_PASS: >-\n        Qm7vX2kLw9Rt\n      MYSQL_PASSWORD: |\n        Hx5kR9pLm3Vw\n";
+    let matches = matches_of("docker-compose.yml", compose);
+    let found: Vec<(&str, u32, &[u8])> = matches
+        .iter()
+        .map(|m| (&*m.rule_id, m.line, m.secret.reveal()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("datajoint.env-password", 5, &b"Qm7vX2kLw9Rt"[..]),
+            ("generic.secret-assignment", 7, &b"Hx5kR9pLm3Vw"[..]),
+        ]
+    );
+}
+
+#[test]
+fn shell_syntax_never_captured() {
+    for line in [
+        "      DJ_PASS: ${DJ_PASS:?set DJ_PASS in .env}\n",
+        "  - MYSQL_ROOT_PASSWORD=${DJ_PASS:-simple}\n",
+        "  - MYSQL_ROOT_PASSWORD=${DJ_PASS:-password}\n",
+        "DJ_PASS: >-\n",
+        "DJ_PASS: |\n\nother: 1\n",
+    ] {
+        assert_eq!(found("docker-compose.yml", line), expect(&[]), "{line}");
+    }
+    assert_eq!(
+        found(
+            "docker-compose.yml",
+            "    environment:\n      - DJ_PASS=simple\n"
+        ),
+        expect(&[("datajoint.env-password", 2)])
+    );
+}
+
+#[test]
+fn tuple_assignment_skips_user() {
+    let code = "dj.config['database.user'], dj.config['database.password'] = 'alice', 'pw'\nuser, password = \"alice\", \"Kx93ndPq21Lm\"\n";
+    assert_eq!(found("setup.py", code), expect(&[]));
+}
+
+#[test]
+fn command_line_and_sql_passwords_found() {
+    let cases = [
+        (
+            "backup.sh",
+            "mysqldump -h db.lab.example -u root -pQm7vX2kLw9Rt lab > lab.sql\n",
+            "generic.mysql-password-option",
+        ),
+        (
+            "README.md",
+            "Run `mysql -u root -pQm7vX2kLw9Rt lab`.\n",
+            "generic.mysql-password-option",
+        ),
+        (
+            "users.sql",
+            "CREATE USER 'alice'@'%' IDENTIFIED BY 'Qm7vX2kLw9Rt';\n",
+            "generic.sql-identified-by",
+        ),
+        (
+            "db.py",
+            "DSN = \"host=db user=alice password=Rn8vC4kXw2Mz\"\n",
+            "generic.conninfo-password",
+        ),
+        (
+            "pipeline.py",
+            "import datajoint as dj\nconn = dj.conn(\"db.lab.example\", \"alice\", \"Qm7vX2kLw9Rt\")\n",
+            "datajoint.conn-password",
+        ),
+        (
+            "settings.py",
+            "import os\nos.environ.setdefault(\"DJ_PASS\", \"Qm7vX2kLw9Rt\")\n",
+            "datajoint.env-password",
+        ),
+        (
+            "settings.py",
+            "os.environ[\"DJ_PASS\"] = \"Qm7vX2kLw9Rt\"\n",
+            "datajoint.env-password",
+        ),
+        (
+            "datajoint.json",
+            "{\"database.host\": \"db.lab.example\", \"database.password\": 83927461505}\n",
+            "datajoint.config-password",
+        ),
+        (
+            "wrap.py",
+            "password = (\n    \"Hx5kR9pLm3Vw\"\n)\n",
+            "generic.secret-assignment",
+        ),
+    ];
+    for (path, content, rule) in cases {
+        let rules: Vec<String> = found(path, content)
+            .into_iter()
+            .map(|(rule, _)| rule)
+            .collect();
+        assert_eq!(rules, [rule], "{path}: {content}");
+    }
+    assert_eq!(found("backup.sh", "mysql -u root -p lab\n"), expect(&[]));
+}
+
+#[test]
+fn placeholders_matched_whole() {
+    for value in ["Fakefur#2024x", "dummyQm7vX2kLw9", "Qm7vXexample9"] {
+        assert_eq!(
+            found(".env", format!("DJ_PASS={value}\n")),
+            expect(&[("datajoint.env-password", 1), ("files.dotenv", 1)]),
+            "{value}"
+        );
+    }
+    for value in [
+        "example",
+        "changeme",
+        "<your-password>",
+        "xxxxxxxx",
+        "****",
+        "password_here",
+        "your_password",
+        "<password>",
+    ] {
+        assert_eq!(
+            found(
+                "setup.py",
+                format!("dj.config['database.password'] = \"{value}\"\n")
+            ),
+            expect(&[]),
+            "{value}"
+        );
+    }
+}
+
+#[test]
+fn documentation_decoys_not_reported() {
+    let cases = [
+        (
+            "api/index.html",
+            "<span class=\"sd\">        key : Dict</span>\n",
+        ),
+        ("contribute/index.html", "<li>Non-primary key: None</li>\n"),
+        (
+            "CHANGELOG.md",
+            "- Fix typo in `env_defaults` key: `HD5_USE_FILE_LOCKING` ->\n",
+        ),
+        (
+            "review.md",
+            "- sorting-only key: `src/spyglass/spikesorting/v2/metric_curation.py:916`\n",
+        ),
+        (
+            "datajoint/heading.py",
+            "f_keys = ddl[ddl.find('FOREIGN KEY (')+13:ddl.find(') REFERENCES')]\n",
+        ),
+        (
+            "tests/test_cli.py",
+            "\"-p PASSWORD, --password PASSWORD\\n\\\n",
+        ),
+        (
+            "site/search/search_index.json",
+            "{\"config\": {\"lang\": [\"en\"], \"separator\": \"[\\\\s\\\\-]+\"}, \"docs\": [{\"text\": \"primary_key = Electrode.primary_key\\napi_key = Kx93ndPq21Lm\"}]}\n",
+        ),
+    ];
+    for (path, content) in cases {
+        assert_eq!(found(path, content), expect(&[]), "{path}: {content}");
+    }
+    assert_eq!(
+        found(
+            ".coveralls.yml",
+            "repo_token: fd0BoXG46TPReEem0uMy7BJO5j0w1MQiY\n"
+        ),
+        expect(&[("generic.secret-assignment", 1)])
+    );
+}
+
+#[test]
+fn minified_javascript_not_reported() {
+    let filler = "function _(e,s,n,t,o){var r=e(1);return r.x=n}".repeat(120);
+    let line = format!(
+        "{filler}n.DEFAULT_SERVER_WEBSOCKET_URL=\"ws://localhost:5006/ws\",n.DEFAULT_TOKEN=\"eyJzZXNzaW9uX2lkIjogImRlZmF1bHQifQ\";{filler}\n"
+    );
+    assert_eq!(found("static/bokeh.min.js", &line), expect(&[]));
+}
+
+#[test]
+fn allow_marker_only_in_comments() {
+    let json = "{\"_note\": \"tightlip:allow\", \"database.password\": \"Qm7vX2kLw9Rt\"}\n";
+    assert_eq!(
+        found("datajoint.json", json),
+        expect(&[("datajoint.config-password", 1)])
+    );
+    let commented = "DJ_PASS=Qm7vX2kLw9Rt  # tightlip:allow\nAPI_TOKEN=zRj9MCCpPPD8a9VKQqjW // tightlip:allow\n";
+    let (scan, stats) = detector().scan_with_stats(BStr::new("deploy.sh"), commented.as_bytes());
+    let BlobScan::Scanned(matches) = scan else {
+        panic!("deploy.sh skipped");
+    };
+    assert!(matches.is_empty(), "{matches:?}");
+    assert_eq!(stats.suppressed, 2);
+}
+
+#[test]
+fn json_escaped_secret_same_fingerprint() {
+    let plain = matches_of("a.json", "{\"api_token\": \"Qm7vXb2kLw9Rt4Zp\"}\n");
+    let escaped = matches_of("b.json", r#"{"api_token": "Qm7v\u0058b2kLw9Rt4Zp"}"#);
+    assert_eq!(plain.len(), 1);
+    assert_eq!(escaped.len(), 1);
+    assert_eq!(plain[0].fingerprint, escaped[0].fingerprint);
+}
+
+#[test]
+fn repeated_keywords_scan_linearly() {
+    let started = std::time::Instant::now();
+    let assignments = "password=".repeat(500_000);
+    matches_of("a.txt", &assignments);
+    let headers = "-----BEGIN PRIVATE KEY-----\nUctOiCalYTMveTtJI1wvm58GOxkCegdN0UrWaSc+xxNBtOs2WkK0XEEGcRRNPMQ\n".repeat(50_000);
+    matches_of("b.txt", &headers);
+    // Quadratic rescans took over a minute here in a debug build; a linear
+    // scan takes a few seconds even on a busy machine.
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}

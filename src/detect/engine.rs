@@ -4,11 +4,11 @@
 use std::cell::OnceCell;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
 use super::compiled::{CompiledRule, Pattern};
 use super::filters;
+use super::keywords::{Hit, KeywordSearch};
 use super::text::{line_end, line_start};
 use crate::finding::Severity;
 use crate::rules::{Filter, Normalize, RuleKind, SeverityAdjust};
@@ -20,24 +20,37 @@ const LINE_AHEAD: usize = 2048;
 /// How far a multi-line rule's window reaches ahead of a keyword hit. A
 /// PEM or PGP private key block is well under this.
 const MULTILINE_AHEAD: usize = 64 * 1024;
+thread_local! {
+    /// The lower-cased copy of the text being scanned, kept between scans
+    /// on one thread to save an allocation per blob.
+    static LOWER_CASE_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Lower-case buffers up to this capacity are kept for the next scan.
+const MAX_KEPT_BUFFER: usize = 1 << 20;
+
+/// Generic rules ignore minified code: lines longer than this, in bytes,
+/// with JavaScript syntax, as in bundles inside notebook outputs and HTML.
+const MAX_GENERIC_LINE: usize = 1000;
+/// A rejected value longer than this is skipped whole instead of searched
+/// again from its start, which keeps long runs of `name=name=…` linear.
+const MAX_RETRY_VALUE: usize = 256;
 /// Escaped lines up to this length are unescaped whole. Longer ones, as in
 /// minified files, are unescaped only in windows around keyword hits.
 const MAX_UNESCAPE_LINE: usize = 1 << 20;
 
-/// The keyword automaton and, per keyword, the rules it triggers.
+/// The keyword search and, per keyword, the rules it triggers.
 ///
-/// The search is leftmost-longest and non-overlapping, which is faster
-/// than reporting every overlapping keyword. A hit therefore triggers the
+/// The search drops a hit that lies inside another, so a hit triggers the
 /// rules of every keyword contained in the one found: a hit on
 /// `access_key` also runs the rules keyed on `key`.
 pub(crate) struct Prefilter {
-    automaton: AhoCorasick,
+    search: KeywordSearch,
     rules_by_keyword: Vec<Vec<usize>>,
 }
 
 impl Prefilter {
-    /// Builds one ASCII case-insensitive automaton over the keywords of all
-    /// content rules.
+    /// Builds the keyword search over the keywords of all content rules.
     pub(crate) fn build(rules: &[CompiledRule]) -> anyhow::Result<Prefilter> {
         let mut keywords: Vec<String> = Vec::new();
         let mut own_rules: Vec<Vec<usize>> = Vec::new();
@@ -71,13 +84,11 @@ impl Prefilter {
                 triggered
             })
             .collect();
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&keywords)?;
+        // The search runs over a lower-cased copy of the text, so every
+        // keyword matches ASCII case-insensitively.
+        let search = KeywordSearch::new(&keywords)?;
         Ok(Prefilter {
-            automaton,
+            search,
             rules_by_keyword,
         })
     }
@@ -121,6 +132,8 @@ pub(crate) struct TextScan<'a> {
     /// Regions of the base text with a keyword hit and JSON string escapes,
     /// as (start, end) byte ranges: whole lines, or windows of long lines.
     pub(crate) escaped_lines: Vec<(usize, usize)>,
+    /// Keyword hits of the view being scanned, kept to reuse the buffer.
+    hits: Vec<Hit>,
 }
 
 impl<'a> TextScan<'a> {
@@ -140,38 +153,55 @@ impl<'a> TextScan<'a> {
             datajoint: OnceCell::new(),
             candidates: Vec::new(),
             escaped_lines: Vec::new(),
+            hits: Vec::new(),
         }
     }
 
     /// Runs every rule over `view`; `map` turns a view offset into a base
     /// text offset (the identity for the base text itself).
     pub(crate) fn scan_view(&mut self, view: &[u8], map: &dyn Fn(usize) -> usize) {
+        let mut lower = LOWER_CASE_BUFFER.with_borrow_mut(std::mem::take);
+        lower.clear();
+        lower.extend_from_slice(view);
+        lower.make_ascii_lowercase();
+        self.scan_lowered_view(view, &lower, map);
+        if lower.capacity() <= MAX_KEPT_BUFFER {
+            LOWER_CASE_BUFFER.with_borrow_mut(|kept| *kept = lower);
+        }
+    }
+
+    /// Runs every rule over `view`, whose ASCII lower-case copy is `lower`.
+    fn scan_lowered_view(&mut self, view: &[u8], lower: &[u8], map: &dyn Fn(usize) -> usize) {
         let mut progress = vec![RuleProgress::default(); self.rules.len()];
         let prefilter = self.prefilter;
         let is_base = std::ptr::eq(view, self.base);
         let mut line = (0, 0);
         let mut line_has_escape = false;
-        for hit in prefilter.automaton.find_iter(view) {
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.clear();
+        prefilter.search.find(lower, &mut hits);
+        for hit in &hits {
             if is_base {
-                if hit.start() >= line.1 {
+                if hit.start >= line.1 {
                     line = (
-                        line_start(view, hit.start(), usize::MAX),
-                        line_end(view, hit.start(), usize::MAX),
+                        line_start(view, hit.start, usize::MAX),
+                        line_end(view, hit.start, usize::MAX),
                     );
                     line_has_escape = has_json_escape(&view[line.0..line.1]);
                 }
                 if line_has_escape {
-                    self.note_escaped_region(line, hit.start(), hit.end());
+                    self.note_escaped_region(line, hit.start, hit.end);
                 }
             }
-            for &index in &prefilter.rules_by_keyword[hit.pattern().as_usize()] {
-                if hit.start() < progress[index].scanned_end {
+            for &index in &prefilter.rules_by_keyword[hit.keyword] {
+                if hit.start < progress[index].scanned_end {
                     continue;
                 }
                 progress[index].scanned_end =
-                    self.run_rule(index, view, hit.start(), hit.end(), map);
+                    self.run_rule(index, view, lower, hit.start, hit.end, map);
             }
         }
+        self.hits = hits;
     }
 
     /// Records the part of an escaped line to unescape for a keyword hit:
@@ -204,6 +234,7 @@ impl<'a> TextScan<'a> {
         &mut self,
         index: usize,
         view: &[u8],
+        lower: &[u8],
         hit_start: usize,
         hit_end: usize,
         map: &dyn Fn(usize) -> usize,
@@ -215,10 +246,9 @@ impl<'a> TextScan<'a> {
         // Checked before the path and the regex, whose matchers compile on
         // first use, so a rule whose literal never shows up costs nothing.
         let line_ok = rule.line_contains.is_empty()
-            || rule
-                .line_contains
-                .iter()
-                .any(|literal| contains_ignore_ascii_case(window, literal));
+            || rule.line_contains.iter().any(|literal| {
+                memchr::memmem::find(&lower[window_start..window_end], literal).is_some()
+            });
         if !line_ok {
             return window_end;
         }
@@ -256,17 +286,45 @@ impl<'a> TextScan<'a> {
             let retry_at = secret_start.max(whole.start() + 1);
             if cut && secret_end == window.len() {
                 // The value may go on past the window; a later window
-                // starting nearer to it sees it whole.
-                at = retry_at;
-                continue;
+                // starting nearer to it sees it whole. Any match starting
+                // inside it would in practice run to the window's end too, so the
+                // search stops here rather than retry at every byte.
+                break;
             }
-            let bare = pattern.bare_groups.contains(&group);
+            let mut bare = pattern.bare_groups.contains(&group);
             let mut value = &window[secret_start..secret_end];
+            let mut value_start = window_start + secret_start;
             if bare && value.ends_with(b"}") && !value.contains(&b'{') {
                 value = &value[..value.len() - 1];
             }
-            if !self.accepts(index, pattern, &groups, value, bare) {
-                at = retry_at;
+            let mut next_line = false;
+            if bare && let Some(found) = value_on_next_line(view, window_start + secret_end, value)
+            {
+                (value_start, value, bare) = (found.start, found.value, !found.quoted);
+                next_line = true;
+            }
+            // An unquoted value that starts with YAML or shell syntax, such
+            // as `>-` with no value after it or the `-default` of
+            // `${VAR:-default}`, is not a literal.
+            let syntax = bare
+                && !next_line
+                && matches!(value.first(), Some(b'|' | b'>' | b'?' | b'-' | b'('));
+            let context_ok = !syntax
+                && (next_line
+                    || self.context_allows(
+                        index,
+                        window,
+                        secret_start,
+                        map(window_start + secret_start),
+                    ));
+            if !context_ok || !self.accepts(index, pattern, &groups, value, bare) {
+                // Retrying inside a long rejected value would rescan it
+                // once per byte; no accepted value is that long.
+                at = if value.len() > MAX_RETRY_VALUE {
+                    secret_end
+                } else {
+                    retry_at
+                };
                 continue;
             }
             // Resume at the end of the secret, not of the match: a trailing
@@ -274,8 +332,8 @@ impl<'a> TextScan<'a> {
             at = secret_end.max(whole.start() + 1);
             last_end = last_end.max(window_start + secret_end);
             let severity = self.severity(index, pattern, &groups, value);
-            let start = window_start + secret_start;
-            self.push_candidate(index, severity, value, start, map);
+            let in_double_quotes = value_start > 0 && view[value_start - 1] == b'"';
+            self.push_candidate(index, severity, value, value_start, in_double_quotes, map);
         }
         self.locations[index] = Some(locations);
         if !rule.rule.multiline {
@@ -296,10 +354,16 @@ impl<'a> TextScan<'a> {
         severity: Severity,
         value: &[u8],
         start: usize,
+        in_double_quotes: bool,
         map: &dyn Fn(usize) -> usize,
     ) {
         let secret = match self.rules[index].rule.normalize {
             Some(Normalize::PemBody) => pem_body(value),
+            // A double-quoted value with escapes is fingerprinted as the
+            // string it denotes, so `Qm7v\u0058` groups with `Qm7vX`.
+            None if in_double_quotes && value.contains(&b'\\') => {
+                super::text::unescape_json(value, 0).text
+            }
             None => value.to_vec(),
         };
         let end = start + value.len();
@@ -310,6 +374,50 @@ impl<'a> TextScan<'a> {
             severity,
             secret,
         });
+    }
+
+    /// Checks the text around a generic rule's value, which sits at
+    /// `secret_start` in `window`: the value must not be one element of a
+    /// tuple, a code identifier in Markdown backticks, a string that only
+    /// looks opened by a quote that closes another, or part of a minified
+    /// line.
+    fn context_allows(
+        &self,
+        index: usize,
+        window: &[u8],
+        secret_start: usize,
+        base_offset: usize,
+    ) -> bool {
+        let rule = &self.rules[index].rule;
+        let generic = rule
+            .filters
+            .iter()
+            .any(|filter| matches!(filter, Filter::GenericAssignment | Filter::GenericArgument));
+        let before = &window[..secret_start];
+        let quote = before.last().copied();
+        let after = &window[secret_start..];
+        let tuple = !rule.multiline
+            && matches!(quote, Some(b'"' | b'\''))
+            && is_tuple_element(after, quote.unwrap_or(b'"'));
+        if tuple {
+            return false;
+        }
+        if !generic {
+            return true;
+        }
+        if quote == Some(b'`') && is_code_identifier(after) {
+            return false;
+        }
+        if rule.filters.contains(&Filter::GenericArgument)
+            && let Some(quote) = quote
+            && unescaped_count(&before[..before.len() - 1], quote) % 2 == 1
+        {
+            return false;
+        }
+        // A notebook cell or JSON string is scanned once more unescaped,
+        // where a minified line may be split, so the line is measured in
+        // the base text.
+        !is_minified_code_line(self.base, base_offset)
     }
 
     /// Applies length, entropy and decoy filters to one matched value.
@@ -383,6 +491,121 @@ impl<'a> TextScan<'a> {
     }
 }
 
+/// Returns whether `offset` lies on a line longer than `MAX_GENERIC_LINE`
+/// with JavaScript syntax near it: minified code, where names like `token`
+/// and `key` are assigned code, not credentials. A long line of data, such
+/// as a one-line JSON document, is not skipped.
+fn is_minified_code_line(text: &[u8], offset: usize) -> bool {
+    const CODE_MARKERS: [&[u8]; 4] = [b"function(", b"function ", b"=>", b"){"];
+    let offset = offset.min(text.len());
+    let start = line_start(text, offset, MAX_GENERIC_LINE + 1);
+    let end = line_end(text, offset, MAX_GENERIC_LINE + 1);
+    if end - start <= MAX_GENERIC_LINE {
+        return false;
+    }
+    let near =
+        &text[offset.saturating_sub(MAX_GENERIC_LINE)..(offset + MAX_GENERIC_LINE).min(text.len())];
+    CODE_MARKERS
+        .iter()
+        .any(|marker| memchr::memmem::find(near, marker).is_some())
+}
+
+/// Returns whether the quoted value at the start of `after` is followed by
+/// `, "…"` to the end of the line: one element of a tuple assignment such
+/// as `user, password = 'alice', 'pw'`, whose position is unknown.
+fn is_tuple_element(after: &[u8], quote: u8) -> bool {
+    let line = &after[..memchr::memchr(b'\n', after).unwrap_or(after.len())];
+    let Some(close) = memchr::memchr(quote, line) else {
+        return false;
+    };
+    let Some(rest) = line[close + 1..].trim_ascii().strip_prefix(b",") else {
+        return false;
+    };
+    let rest = rest.trim_ascii_start();
+    matches!(rest.first(), Some(b'"' | b'\'')) && !rest.contains(&b':')
+}
+
+/// `HD5_USE_FILE_LOCKING`, `src/app/util.py:916`, `Config::load`: a code
+/// identifier or path at the start of `after`, up to its closing backtick.
+fn is_code_identifier(after: &[u8]) -> bool {
+    let end = memchr::memchr(b'`', after).unwrap_or(after.len());
+    let code = &after[..end];
+    let identifier_bytes = code
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b':' | b'-'));
+    identifier_bytes && code.iter().any(|&b| matches!(b, b'_' | b'.' | b'/' | b':'))
+}
+
+/// Counts occurrences of `quote` in `text` that no backslash escapes.
+fn unescaped_count(text: &[u8], quote: u8) -> usize {
+    memchr::memchr_iter(quote, text)
+        .filter(|&at| at == 0 || text[at - 1] != b'\\')
+        .count()
+}
+
+/// A value written on the line after its key.
+struct NextLineValue<'v> {
+    start: usize,
+    value: &'v [u8],
+    quoted: bool,
+}
+
+/// Finds the value that `indicator`, a bare value ending at `after` in
+/// `view`, announces on the next line: a YAML block scalar (`|`, `>-`)
+/// or an opening parenthesis with a string literal on the next line, as
+/// in `password = (` then `"…"` then `)`. The rest of the indicator's line
+/// must be empty or a comment.
+fn value_on_next_line<'v>(
+    view: &'v [u8],
+    after: usize,
+    indicator: &[u8],
+) -> Option<NextLineValue<'v>> {
+    let block_scalar = matches!(indicator.first(), Some(b'|' | b'>'))
+        && indicator[1..]
+            .iter()
+            .all(|&b| matches!(b, b'-' | b'+' | b'1'..=b'9'))
+        && indicator.len() <= 3;
+    let parenthesis = indicator == b"(";
+    if !block_scalar && !parenthesis {
+        return None;
+    }
+    let newline = after + memchr::memchr(b'\n', &view[after..])?;
+    let rest = view[after..newline].trim_ascii();
+    if !(rest.is_empty() || rest.starts_with(b"#")) {
+        return None;
+    }
+    let next_start = newline + 1;
+    let next_end = line_end(view, next_start, LINE_AHEAD);
+    let line = &view[next_start..next_end];
+    let indent = line.len() - line.trim_ascii_start().len();
+    let content = line.trim_ascii();
+    if content.is_empty() || (block_scalar && indent == 0) {
+        return None;
+    }
+    let content_start = next_start + indent;
+    let quote = content[0];
+    if matches!(quote, b'"' | b'\'') {
+        let close = 1 + memchr::memchr(quote, &content[1..])?;
+        let tail = content[close + 1..].trim_ascii();
+        if !(tail.is_empty() || tail == b")" || tail == b",") {
+            return None;
+        }
+        return Some(NextLineValue {
+            start: content_start + 1,
+            value: &content[1..close],
+            quoted: true,
+        });
+    }
+    if parenthesis {
+        return None;
+    }
+    Some(NextLineValue {
+        start: content_start,
+        value: content,
+        quoted: false,
+    })
+}
+
 /// Returns the window a rule's regex runs on for a keyword hit, as (start,
 /// end, cut). Single-line rules see the hit's line, bounded on very long
 /// lines; `cut` is true when the window ends before the line does.
@@ -428,15 +651,6 @@ impl Groups<'_> {
         self.span(group)
             .map(|(start, end)| &self.window[start..end])
     }
-}
-
-/// Returns whether `haystack` contains `needle`, which must be lower case, ignoring
-/// ASCII case.
-pub(crate) fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty()
-        && haystack
-            .windows(needle.len())
-            .any(|candidate| candidate.eq_ignore_ascii_case(needle))
 }
 
 fn lowered(severity: Severity) -> Severity {

@@ -73,7 +73,7 @@ pub(crate) fn is_reference(value: &[u8]) -> bool {
     if let Some(inner) = value
         .strip_prefix(b"{")
         .and_then(|rest| rest.strip_suffix(b"}"))
-        && is_braced_reference(inner)
+        && (is_braced_reference(inner) || is_template_expression(inner))
     {
         return true;
     }
@@ -92,6 +92,14 @@ pub(crate) fn is_reference(value: &[u8]) -> bool {
         b"vault:",
     ];
     LOOKUPS.iter().any(|lookup| contains(value, lookup))
+}
+
+/// `{credentials["password"]}`, `{cfg.get('pw')}`: an f-string or
+/// template expression, which indexes, calls or quotes.
+fn is_template_expression(inner: &[u8]) -> bool {
+    inner
+        .iter()
+        .any(|&b| matches!(b, b'[' | b'(' | b'"' | b'\''))
 }
 
 /// `{DB_PASS}`, `{0}`, `{}` and `{password}` are placeholders; `{word9learn}`
@@ -128,37 +136,31 @@ const NULL_WORDS: &[&str] = &[
     "\"\"",
 ];
 
-/// Substrings of fill-in placeholders and masks, in lower case.
+/// Words that make a value written only in letters and separators a
+/// fill-in placeholder when they occur anywhere in it: `changeme`,
+/// `example_password`, `dummytoken`.
 const PLACEHOLDER_MARKERS: &[&str] = &[
-    "your_",
-    "your-",
-    "your ",
-    "yourpass",
-    "yourkey",
-    "yoursecret",
-    "yourtoken",
     "mypassword",
-    "my_password",
-    "my-password",
     "changeme",
-    "change_me",
-    "change-me",
-    "replace_me",
-    "replace-me",
+    "changeit",
     "replaceme",
     "placeholder",
     "redacted",
     "example",
     "dummy",
-    "fake",
-    "xxxx",
-    "****",
-    "....",
-    "\u{2026}",
+];
+
+/// Words that mark a placeholder when they are one whole word of a value
+/// written in letters and separators: `password_here`, `fake-token`.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "here", "fake", "sample", "change", "replace", "insert", "enter", "todo", "fixme", "your", "my",
 ];
 
 /// Returns whether `value` is empty, null-like, a mask or a fill-in
 /// placeholder such as `<your-password>`, `your_api_key` or `changeme`.
+///
+/// Placeholders are recognized as whole values or by their shape, never by
+/// a substring: `Fakefur#2024x` and `dummyQm7vX2kLw9` are real values.
 pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     let value = value.trim();
     if value.is_empty() {
@@ -176,16 +178,75 @@ pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     if value.len() > 2 && (wrapped(b'<', b'>') || wrapped(b'[', b']')) {
         return true;
     }
-
-    let has_marker = PLACEHOLDER_MARKERS
-        .iter()
-        .any(|marker| contains(&lower, marker.as_bytes()));
-    if has_marker || is_upper_case_secret_name(value) {
+    // `&lt;your-password&gt;`: an angle-bracket placeholder in HTML.
+    if lower.starts_with(b"&lt;") && lower.ends_with(b"&gt;") {
         return true;
     }
+    if lower.starts_with(b"your_") || lower.starts_with(b"your-") || lower.starts_with(b"<your") {
+        return true;
+    }
+    if is_mask(value) || is_upper_case_secret_name(value) || is_placeholder_phrase(&lower) {
+        return true;
+    }
+    contains(&lower, "...") || contains(&lower, "\u{2026}")
+}
 
+/// `xxxxxxxx`, `****`, `XXXX-XXXX-XXXX`, `########`: a mask that stands
+/// for a hidden value.
+fn is_mask(value: &[u8]) -> bool {
     let first = value[0];
-    value.iter().all(|&b| b == first)
+    if value.iter().all(|&b| b == first) {
+        return true;
+    }
+    let mask_bytes = value
+        .iter()
+        .filter(|&&b| matches!(b, b'x' | b'X' | b'*' | b'#' | b'.'))
+        .count();
+    let separators = value
+        .iter()
+        .filter(|&&b| matches!(b, b'-' | b'_' | b' ' | b':'))
+        .count();
+    if mask_bytes >= 4 && mask_bytes + separators == value.len() {
+        return true;
+    }
+    // A run of eight `x` or `*` masks the rest of a documented value, as
+    // in `T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX`.
+    value
+        .windows(8)
+        .any(|run| run.iter().all(|&b| matches!(b, b'x' | b'X')) || run.iter().all(|&b| b == b'*'))
+}
+
+/// `changeme`, `example_password`, `password_here`, `your api key`,
+/// `haha not my real password`: letters and separators only, with a word
+/// that marks a fill-in value.
+fn is_placeholder_phrase(lower: &[u8]) -> bool {
+    let letters_only = lower
+        .iter()
+        .all(|&b| b.is_ascii_lowercase() || matches!(b, b'_' | b'-' | b'.' | b' '));
+    if !letters_only {
+        return false;
+    }
+    if PLACEHOLDER_MARKERS
+        .iter()
+        .any(|marker| contains(lower, marker.as_bytes()))
+    {
+        return true;
+    }
+    let is_marker_word = |word: &[u8]| {
+        word.starts_with(b"your")
+            || PLACEHOLDER_WORDS
+                .iter()
+                .any(|marker| word == marker.as_bytes())
+    };
+    if lower
+        .split(|&b| matches!(b, b'_' | b'-' | b'.' | b' '))
+        .any(is_marker_word)
+    {
+        return true;
+    }
+    // A description in place of a value: `new_password`,
+    // `alices-secret-password`, `haha not my real password`.
+    contains(lower, b"password")
 }
 
 /// `MYTOKEN`, `API_KEY_HERE`, `DB_PASSWORD`: an upper-case name that
@@ -403,6 +464,7 @@ pub(crate) fn is_generic_value(value: &[u8], quoted: bool, path: &[u8]) -> bool 
     }
     let has_digit = value.iter().any(u8::is_ascii_digit);
     let not_a_credential = looks_like_path_or_url(value)
+        || is_constant_name(value)
         || is_uuid(value)
         || is_lower_identifier(value)
         || is_dotted_identifier(value)
@@ -490,7 +552,47 @@ fn dotted_parts_all(value: &[u8], allowed: impl Fn(u8) -> bool) -> bool {
         })
 }
 
+/// `HD5_USE_FILE_LOCKING`, `MAX_RETRIES_2`: an upper-case constant or
+/// environment variable name of two or more words.
+fn is_constant_name(value: &[u8]) -> bool {
+    let shaped = value
+        .iter()
+        .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let mut words = value.split(|&b| b == b'_').filter(|word| !word.is_empty());
+    let named = words
+        .clone()
+        .all(|word| word.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2);
+    shaped && named && words.nth(1).is_some()
+}
+
+/// `src/app/metric_curation.py:916`, `docs/index.md`: a relative path
+/// whose last part has a file extension, with an optional line number.
+fn is_relative_file_path(value: &[u8]) -> bool {
+    let value = match value.iter().rposition(|&b| b == b':') {
+        Some(colon) if value[colon + 1..].iter().all(u8::is_ascii_digit) => &value[..colon],
+        _ => value,
+    };
+    let Some(slash) = value.iter().rposition(|&b| b == b'/') else {
+        return false;
+    };
+    let path_bytes = value
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'.'));
+    let name = &value[slash + 1..];
+    let extension = name
+        .iter()
+        .rposition(|&b| b == b'.')
+        .map(|dot| &name[dot + 1..]);
+    path_bytes
+        && extension.is_some_and(|ext| {
+            (1..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_alphanumeric)
+        })
+}
+
 fn looks_like_path_or_url(value: &[u8]) -> bool {
+    if is_relative_file_path(value) {
+        return true;
+    }
     const PREFIXES: &[&[u8]] = &[b"/", b"./", b"../", b"~/", b"file:"];
     if PREFIXES.iter().any(|prefix| value.starts_with(prefix)) {
         return true;

@@ -8,6 +8,7 @@
 mod compiled;
 mod engine;
 mod filters;
+mod keywords;
 mod paths;
 mod text;
 
@@ -51,6 +52,13 @@ pub enum BlobScan {
     Skipped(SkipReason),
 }
 
+/// Counts from one scan that a report adds to its statistics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Matches dropped because an allow comment marks their line.
+    pub suppressed: u64,
+}
+
 /// Compiled rules, shared read-only across threads.
 pub struct Detector {
     options: DetectorOptions,
@@ -61,6 +69,10 @@ pub struct Detector {
 
 /// Inline comments that suppress the match starting on their line.
 const ALLOW_MARKERS: [&[u8]; 2] = [b"tightlip:allow", b"gitleaks:allow"];
+
+/// Openers of a line comment or an inline block comment in common
+/// languages and config formats.
+const COMMENT_OPENERS: [&[u8]; 6] = [b"#", b"//", b"/*", b"-- ", b";", b"<!--"];
 
 impl Detector {
     /// Builds a detector from the built-in rules.
@@ -112,7 +124,22 @@ impl Detector {
     ///
     /// Path rules fire even when the content is too large or binary (a
     /// committed `.p12` is binary), and the blob then counts as scanned.
+    /// Matches suppressed by an inline allow comment are dropped; use
+    /// [`Detector::scan_with_stats`] to count them.
     pub fn scan(&self, path: &BStr, data: &[u8]) -> BlobScan {
+        self.scan_with_stats(path, data).0
+    }
+
+    /// Scans one blob like [`Detector::scan`] and also returns counts that
+    /// belong in a report's statistics, such as the matches an inline
+    /// `tightlip:allow` comment suppressed.
+    pub fn scan_with_stats(&self, path: &BStr, data: &[u8]) -> (BlobScan, ScanStats) {
+        let mut stats = ScanStats::default();
+        let scan = self.scan_counting(path, data, &mut stats);
+        (scan, stats)
+    }
+
+    fn scan_counting(&self, path: &BStr, data: &[u8], stats: &mut ScanStats) -> BlobScan {
         if data.len() as u64 > self.options.max_size {
             let path_matches = self.match_paths(path, data, false);
             // NOTE: a path match hides the size skip for that blob.
@@ -132,9 +159,9 @@ impl Detector {
                 }
                 return BlobScan::Scanned(path_matches);
             }
-            Decoded::Bytes(text) => self.content_matches(path, text, |offset, _| offset),
+            Decoded::Bytes(text) => self.content_matches(path, text, stats, |offset, _| offset),
             Decoded::Utf16 { text, prefix_len } => {
-                self.content_matches(path, &text, |offset, decoded| {
+                self.content_matches(path, &text, stats, |offset, decoded| {
                     prefix_len + 2 * text::utf16_units(&decoded[..offset])
                 })
             }
@@ -150,6 +177,7 @@ impl Detector {
         &self,
         path: &BStr,
         text: &[u8],
+        stats: &mut ScanStats,
         stored_offset: impl Fn(usize, &[u8]) -> usize,
     ) -> Vec<Match> {
         let mut scan = TextScan::new(&self.rules, &self.prefilter, path, text);
@@ -170,6 +198,7 @@ impl Detector {
                 }
             };
             if allowed {
+                stats.suppressed += 1;
                 continue;
             }
             let (line, column) = lines.position(candidate.start);
@@ -214,6 +243,21 @@ fn line_with_allow_marker(text: &[u8], offset: usize) -> (usize, usize, bool) {
     let line = &text[start..end];
     let allowed = ALLOW_MARKERS
         .iter()
-        .any(|marker| memmem::find(line, marker).is_some());
+        .any(|marker| memmem::find_iter(line, marker).any(|at| is_in_comment(&line[..at])));
     (start, end, allowed)
+}
+
+/// Returns whether text following `before` on its line sits in a comment:
+/// a comment opener occurs in `before` with no quote after it. A marker
+/// inside a string value, as in `{"note": "tightlip:allow"}`, is not a
+/// comment.
+/// NOTE: an opener inside an earlier string (`"a#b" tightlip:allow`)
+/// still counts as one.
+fn is_in_comment(before: &[u8]) -> bool {
+    COMMENT_OPENERS.iter().any(|opener| {
+        memmem::rfind(before, opener).is_some_and(|at| {
+            let after_opener = &before[at + opener.len()..];
+            !after_opener.iter().any(|&b| matches!(b, b'"' | b'\''))
+        })
+    })
 }

@@ -6,7 +6,6 @@ use bstr::{BStr, ByteSlice};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::Detector;
-use super::engine::contains_ignore_ascii_case;
 use crate::finding::{Match, MatchKind, Secret, fingerprint_of};
 
 /// Bytes of a file searched for a private key header and body.
@@ -18,6 +17,7 @@ impl Detector {
     /// counts as key material for rules that require it.
     pub(super) fn match_paths(&self, path: &BStr, data: &[u8], has_secret: bool) -> Vec<Match> {
         let mut matches = Vec::new();
+        let lower_path = path.to_ascii_lowercase();
         for &index in &self.path_rules {
             let rule = &self.rules[index];
             // Keywords spare compiling and running the path matchers for
@@ -26,7 +26,7 @@ impl Detector {
                 || rule
                     .keywords
                     .iter()
-                    .any(|keyword| contains_ignore_ascii_case(path, keyword));
+                    .any(|keyword| memchr::memmem::find(&lower_path, keyword).is_some());
             if !keyword_found || rule.rule.paths.is_empty() || !rule.allows_path(path) {
                 continue;
             }
