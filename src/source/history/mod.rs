@@ -55,7 +55,7 @@ use crate::finding::{
 };
 use graph::Graph;
 use intro::Introductions;
-use odb::{Collector, ObjectIndex, ObjectStore, Visitor};
+use odb::{Collector, CorruptKind, ObjectIndex, ObjectStore, Visitor};
 
 /// The commit selection of a history scan. With no option set, every
 /// commit reachable from any ref is scanned.
@@ -83,6 +83,34 @@ pub enum HistoryError {
     Revision { spec: String, message: String },
     #[error("failed to read {what}: {message}")]
     Read { what: String, message: String },
+    #[error(
+        "the repository lacks objects that history needs, or has corrupt ones:\n{problems}\n\
+         Run `git fsck --full` to list the damage, then restore the objects from another clone \
+         or fetch them again (`git fetch --refetch`)."
+    )]
+    Damaged { problems: String },
+}
+
+/// The maximum number of problems a [`HistoryError::Damaged`] lists one by one.
+const MAX_LISTED_PROBLEMS: usize = 10;
+
+impl HistoryError {
+    fn damaged(problems: &[String]) -> HistoryError {
+        let mut list: Vec<String> = problems
+            .iter()
+            .take(MAX_LISTED_PROBLEMS)
+            .map(|problem| format!("  {problem}"))
+            .collect();
+        if problems.len() > MAX_LISTED_PROBLEMS {
+            list.push(format!(
+                "  and {} more",
+                problems.len() - MAX_LISTED_PROBLEMS
+            ));
+        }
+        HistoryError::Damaged {
+            problems: list.join("\n"),
+        }
+    }
 }
 
 /// Scans the history of the repository at `repo` (or containing it).
@@ -92,10 +120,8 @@ pub fn scan_history(
     options: &HistoryOptions,
 ) -> Result<Report, HistoryError> {
     let started = Instant::now();
-    let repository = gix::discover(repo).map_err(|e| HistoryError::Open {
-        path: repo.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let repository = open_repository(repo)?;
+    let partial = is_partial_clone(&repository);
     let objects_dir = repository.common_dir().join("objects");
     let store = ObjectStore::open(&objects_dir, repository.object_hash())?;
     log::debug!(
@@ -108,12 +134,23 @@ pub fn scan_history(
 
     let mut metadata = Vec::with_capacity(store.packs.len());
     let mut blobs = Vec::with_capacity(store.packs.len());
+    let mut corrupt = Vec::new();
     for pack in &store.packs {
         let split = pack.split_by_kind(&store.objects)?;
         metadata.push(split.metadata);
         blobs.push(split.blobs);
+        corrupt.extend(split.corrupt);
     }
-    let mut graph = Graph::build(&store, metadata, options.threads)?;
+    let mut graph = Graph::build(&store, metadata, options.threads, &mut corrupt)?;
+    let corrupt_metadata: rustc_hash::FxHashMap<ObjectIndex, String> = corrupt
+        .iter()
+        .map(|c| (c.object, c.reason.clone()))
+        .collect();
+    let context = select::Context {
+        objects: &store.objects,
+        corrupt: &corrupt_metadata,
+        partial,
+    };
     log::debug!(
         "decoded {} commits and {} tree entries in {:?}",
         graph.commits.len(),
@@ -132,7 +169,7 @@ pub fn scan_history(
                 .map(|(pack, items)| pack.delta_tree(items, &interrupt))
                 .collect::<Result<Vec<_>, _>>()
         });
-        let attributed = attribute(&repository, &graph, &store, options);
+        let attributed = attribute(&repository, &graph, &context, options);
         (blob_trees.join(), attributed)
     });
     let (selection, introductions, head_pairs) = attributed?;
@@ -143,7 +180,7 @@ pub fn scan_history(
     graph.drop_trees();
 
     let mut store = store;
-    let scanned = scan_blobs(
+    let mut scanned = scan_blobs(
         &store,
         blob_trees,
         &graph,
@@ -151,6 +188,7 @@ pub fn scan_history(
         detector,
         options,
     )?;
+    scanned.corrupt.extend(corrupt);
     // Unmapping the packs returns their pages before the report is built.
     // The few commits it reads go through the repository's own store.
     store.packs.clear();
@@ -168,6 +206,7 @@ pub fn scan_history(
         &introductions,
         &head_pairs,
         scanned,
+        partial,
     )?;
     for id in &graph.unparsable {
         report.warnings.push(format!(
@@ -177,6 +216,60 @@ pub fn scan_history(
     }
     report.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// Opens the repository at `path` (or containing it). A repository that
+/// uses SHA-256 object ids gets its own error, because the gix build here
+/// reads SHA-1 only and would otherwise report "not a git repository".
+pub fn open_repository(path: &Path) -> Result<gix::Repository, HistoryError> {
+    gix::discover(path).map_err(|error| {
+        if uses_sha256(path) {
+            return HistoryError::Open {
+                path: path.display().to_string(),
+                message:
+                    "SHA-256 repositories are not supported yet (extensions.objectFormat = sha256)"
+                        .into(),
+            };
+        }
+        HistoryError::Open {
+            path: path.display().to_string(),
+            message: error.to_string(),
+        }
+    })
+}
+
+/// Returns true when the repository containing `path` sets
+/// `extensions.objectFormat` to `sha256` in its own config.
+fn uses_sha256(path: &Path) -> bool {
+    let Ok((location, _trust)) = gix::discover::upwards(path) else {
+        return false;
+    };
+    let (git_dir, _) = location.into_repository_and_work_tree_directories();
+    let Ok(config) = gix::config::File::from_path_no_includes(
+        git_dir.join("config"),
+        gix::config::Source::Local,
+    ) else {
+        return false;
+    };
+    config
+        .string("extensions.objectFormat")
+        .is_some_and(|format| format.eq_ignore_ascii_case(b"sha256"))
+}
+
+/// Returns true for a partial clone (`git clone --filter=...`), where the
+/// remote promises objects that were not fetched, so missing trees and
+/// blobs are expected. Git marks one with `extensions.partialClone` or a
+/// `remote.<name>.promisor = true`.
+fn is_partial_clone(repository: &gix::Repository) -> bool {
+    let config = repository.config_snapshot();
+    if config.string("extensions.partialClone").is_some() {
+        return true;
+    }
+    repository.remote_names().iter().any(|name| {
+        config
+            .boolean(format!("remote.{name}.promisor").as_str())
+            .unwrap_or(false)
+    })
 }
 
 /// The commits a scan covers, the commit that introduced each blob at
@@ -192,11 +285,11 @@ type Attribution = (
 fn attribute(
     repository: &gix::Repository,
     graph: &Graph,
-    store: &ObjectStore,
+    context: &select::Context,
     options: &HistoryOptions,
 ) -> Result<Attribution, HistoryError> {
-    let selection = select::select(repository, graph, &store.objects, options)?;
-    let introductions = Introductions::compute(graph, &selection, store.objects.len());
+    let selection = select::select(repository, graph, context, options)?;
+    let introductions = Introductions::compute(graph, &selection, context.objects);
     log::debug!(
         "{} (blob, path) pairs introduced by {} commits",
         introductions.first.len(),
@@ -205,7 +298,7 @@ fn attribute(
     let head_pairs = repository
         .head_tree_id()
         .ok()
-        .and_then(|id| store.objects.index(&id))
+        .and_then(|id| context.objects.index(&id))
         .map(|tree| introductions.pairs_in_tree(graph, tree))
         .unwrap_or_default();
     Ok((selection, introductions, head_pairs))
@@ -236,6 +329,8 @@ struct Scanned {
     blobs: u64,
     bytes: u64,
     seen: Vec<AtomicBool>,
+    /// Every corrupt object found while reading the repository.
+    corrupt: Vec<odb::Corrupt>,
 }
 
 #[derive(Clone)]
@@ -298,6 +393,7 @@ fn scan_blobs(
         .collect();
     let interrupt = AtomicBool::new(false);
     let shared = Arc::new(Mutex::new(Vec::new()));
+    let corrupt;
     {
         let visitor = BlobVisitor {
             graph,
@@ -310,7 +406,7 @@ fn scan_blobs(
         for (pack, tree) in store.packs.iter().zip(blob_trees) {
             pack.traverse(tree, threads, &interrupt, visitor.clone())?;
         }
-        store.visit_loose(true, visitor.clone());
+        corrupt = store.visit_loose(true, visitor.clone());
     }
     let chunks = std::mem::take(&mut *shared.lock().expect("no visitor panicked"));
     let mut scanned = Scanned {
@@ -318,6 +414,7 @@ fn scan_blobs(
         blobs: 0,
         bytes: 0,
         seen,
+        corrupt,
     };
     for chunk in chunks {
         scanned.results.extend(chunk.results);
@@ -383,7 +480,8 @@ fn assemble(
     selection: &select::Selection,
     introductions: &Introductions,
     head_pairs: &rustc_hash::FxHashSet<(ObjectIndex, u32)>,
-    scanned: Scanned,
+    mut scanned: Scanned,
+    partial: bool,
 ) -> Result<Report, HistoryError> {
     let mut report = Report {
         command: "history".into(),
@@ -430,6 +528,12 @@ fn assemble(
     for absent in &introductions.absent {
         named.push(absent.commit);
     }
+    named.extend(
+        introductions
+            .submodules
+            .iter()
+            .map(|gitlink| gitlink.commit),
+    );
     let mut missing_pairs: Vec<(ObjectIndex, u32)> = introductions
         .pairs()
         .filter(|&(blob, _)| !scanned.seen[blob as usize].load(Ordering::Relaxed))
@@ -457,7 +561,7 @@ fn assemble(
     for (position, &slot) in selection.order.iter().enumerate() {
         rank[slot as usize] = position as u32;
     }
-    let mut results = scanned.results;
+    let mut results = std::mem::take(&mut scanned.results);
     results.sort_by_cached_key(|result| {
         let commit = introductions.first[&(result.blob, result.path)];
         (rank[commit as usize], path_bytes(result.path))
@@ -493,52 +597,18 @@ fn assemble(
             }),
         }
     }
-    if !missing_pairs.is_empty() {
-        report.warnings.push(format!(
-            "{} blobs that history names are missing from the object database (a partial or damaged clone); \
-             they are listed as skipped and were not scanned",
-            missing_pairs.len()
-        ));
-    }
-    for (blob, path) in missing_pairs {
-        let commit = introductions.first[&(blob, path)];
-        report.skipped.push(Skipped {
-            path: path_bytes(path),
-            blob: Some(store.objects.id(blob).to_string()),
-            commit: Some(infos[&commit].id.clone()),
-            reason: SkipReason::MissingObject,
-        });
-    }
-    let absent_trees = introductions.absent.iter().filter(|a| a.is_tree).count();
-    for absent in &introductions.absent {
-        let commit = &infos[&absent.commit].id;
-        let path = path_bytes(absent.path);
-        // Up to 10 missing trees get a warning each, more get a summary.
-        if absent.is_tree && absent_trees <= 10 {
-            let tree = match &absent.id {
-                Some(id) => format!("tree {id} at `{}`", path.as_bstr()),
-                None => "the root tree".to_string(),
-            };
-            report.warnings.push(format!(
-                "{tree} in commit {commit} is missing from the object database; the files under it were not scanned"
-            ));
-        }
-        report.skipped.push(Skipped {
-            path,
-            blob: if absent.is_tree {
-                None
-            } else {
-                absent.id.clone()
-            },
-            commit: Some(commit.clone()),
-            reason: SkipReason::MissingObject,
-        });
-    }
-    if absent_trees > 10 {
-        report.warnings.push(format!(
-            "{absent_trees} trees that history names are missing from the object database; \
-             the files under them were not scanned (they are listed as skipped)"
-        ));
+    let unscanned = Unscanned {
+        repo,
+        store,
+        graph,
+        introductions,
+        infos: &infos,
+        partial,
+    };
+    let mut damage = selection.damage.clone();
+    damage.extend(unscanned.report(&mut report, &missing_pairs, &scanned));
+    if !damage.is_empty() {
+        return Err(HistoryError::damaged(&damage));
     }
     report
         .skipped
@@ -556,6 +626,187 @@ fn assemble(
         history_truncated: selection.truncated,
     };
     Ok(report)
+}
+
+/// The maximum number of warnings about single missing or corrupt objects;
+/// beyond it, one warning gives the count.
+const MAX_OBJECT_WARNINGS: usize = 10;
+
+/// What [`Unscanned::report`] needs to list the objects history names but
+/// could not scan.
+struct Unscanned<'a> {
+    repo: &'a gix::Repository,
+    store: &'a ObjectStore,
+    graph: &'a Graph,
+    introductions: &'a Introductions,
+    infos: &'a rustc_hash::FxHashMap<u32, CommitInfo>,
+    partial: bool,
+}
+
+impl Unscanned<'_> {
+    /// Lists submodule commits, corrupt blobs and (in a partial clone)
+    /// missing trees and blobs as skipped, with warnings. Returns the
+    /// problems that make the scan fail: a missing object outside a partial
+    /// clone, and a tree that is corrupt or does not parse.
+    fn report(
+        &self,
+        report: &mut Report,
+        missing_pairs: &[(ObjectIndex, u32)],
+        scanned: &Scanned,
+    ) -> Vec<String> {
+        let mut damage = Vec::new();
+        let mut corrupt: rustc_hash::FxHashMap<ObjectIndex, &odb::Corrupt> =
+            rustc_hash::FxHashMap::default();
+        for entry in &scanned.corrupt {
+            corrupt.entry(entry.object).or_insert(entry);
+        }
+        let path_bytes = |path: u32| -> BString { self.introductions.paths.path(self.graph, path) };
+        let commit_id = |slot: u32| -> String { self.infos[&slot].id.clone() };
+
+        for gitlink in &self.introductions.submodules {
+            report.skipped.push(Skipped {
+                path: path_bytes(gitlink.path),
+                blob: Some(gitlink.id.to_string()),
+                commit: Some(commit_id(gitlink.commit)),
+                reason: SkipReason::Submodule,
+            });
+        }
+
+        let mut missing_blobs = 0usize;
+        let mut corrupt_blobs = Vec::new();
+        for &(blob, path) in missing_pairs {
+            let commit = commit_id(self.introductions.first[&(blob, path)]);
+            let id = self.store.objects.id(blob).to_owned();
+            let reason = if let Some(entry) = corrupt.get(&blob) {
+                if !corrupt_blobs.contains(&blob) {
+                    corrupt_blobs.push(blob);
+                    if corrupt_blobs.len() <= MAX_OBJECT_WARNINGS {
+                        report.warnings.push(format!(
+                            "blob {id} is corrupt ({}); it was not scanned (listed as skipped)",
+                            entry.reason
+                        ));
+                    }
+                }
+                SkipReason::CorruptObject
+            } else if self.partial {
+                missing_blobs += 1;
+                SkipReason::MissingObject
+            } else {
+                damage.push(format!(
+                    "blob {id} at {:?} in commit {commit} is missing from the object database",
+                    path_bytes(path).as_bstr()
+                ));
+                continue;
+            };
+            report.skipped.push(Skipped {
+                path: path_bytes(path),
+                blob: Some(id.to_string()),
+                commit: Some(commit),
+                reason,
+            });
+        }
+        if corrupt_blobs.len() > MAX_OBJECT_WARNINGS {
+            report.warnings.push(format!(
+                "{} blobs are corrupt; they were not scanned (listed as skipped)",
+                corrupt_blobs.len()
+            ));
+        }
+        if missing_blobs > 0 {
+            report.warnings.push(format!(
+                "{missing_blobs} blobs that history names are missing from this partial clone; \
+                 they are listed as skipped and were not scanned"
+            ));
+        }
+
+        let mut missing_trees = 0usize;
+        for absent in &self.introductions.absent {
+            let commit = commit_id(absent.commit);
+            let path = path_bytes(absent.path);
+            let id = absent.id.or_else(|| self.root_tree_id(absent.commit));
+            let kind = if absent.is_tree { "tree" } else { "blob" };
+            let what = match (id, absent.path == graph::ROOT_PATH) {
+                (Some(id), true) => format!("root tree {id} of commit {commit}"),
+                (None, _) => format!("the root tree of commit {commit}"),
+                (Some(id), false) => {
+                    format!("{kind} {id} at {:?} in commit {commit}", path.as_bstr())
+                }
+            };
+            let index = id.and_then(|id| self.store.objects.index(&id));
+            if let Some(index) = index {
+                // The object is there but did not decode as a tree.
+                let problem = match corrupt.get(&index) {
+                    Some(entry) => format!("{what} is corrupt ({})", entry.reason),
+                    None => format!("{what} is not a valid tree"),
+                };
+                damage.push(problem);
+                continue;
+            }
+            if !self.partial {
+                damage.push(format!("{what} is missing from the object database"));
+                continue;
+            }
+            if absent.is_tree {
+                missing_trees += 1;
+                if missing_trees <= MAX_OBJECT_WARNINGS {
+                    report.warnings.push(format!(
+                        "{what} is missing from this partial clone; the files under it were not scanned"
+                    ));
+                }
+            }
+            report.skipped.push(Skipped {
+                path,
+                blob: if absent.is_tree {
+                    None
+                } else {
+                    id.map(|id| id.to_string())
+                },
+                commit: Some(commit),
+                reason: SkipReason::MissingObject,
+            });
+        }
+        if missing_trees > MAX_OBJECT_WARNINGS {
+            report.warnings.push(format!(
+                "{missing_trees} trees that history names are missing from this partial clone; \
+                 the files under them were not scanned (they are listed as skipped)"
+            ));
+        }
+
+        // Corrupt objects that history does not need.
+        let unused = corrupt
+            .values()
+            .filter(|entry| {
+                let used = match entry.kind {
+                    CorruptKind::Blob => !self.introductions.paths_of(entry.object).is_empty(),
+                    CorruptKind::Metadata | CorruptKind::Unknown => false,
+                };
+                !used
+                    && !scanned.seen[entry.object as usize].load(Ordering::Relaxed)
+                    && self.graph.commit_slot(entry.object).is_none()
+                    && !self.introductions.absent.iter().any(|absent| {
+                        absent.id.as_deref() == Some(self.store.objects.id(entry.object))
+                    })
+            })
+            .count();
+        if unused > 0 {
+            report.warnings.push(format!(
+                "{unused} corrupt objects that the scanned history does not use were found; \
+                 run `git fsck --full` to list them"
+            ));
+        }
+        damage
+    }
+
+    /// Reads the root tree id of commit `slot` from its object.
+    fn root_tree_id(&self, slot: u32) -> Option<gix::ObjectId> {
+        let id = self
+            .store
+            .objects
+            .id(self.graph.commits[slot as usize].object);
+        let object = self.repo.find_object(id).ok()?;
+        gix::objs::CommitRefIter::from_bytes(&object.data, self.repo.object_hash())
+            .tree_id()
+            .ok()
+    }
 }
 
 #[cfg(test)]
