@@ -1,0 +1,306 @@
+//! `tightlip history` on damaged repositories: missing and corrupt objects,
+//! broken refs, SHA-256 object ids, and submodule entries. A scan that could
+//! not read part of history must exit 2 or list what it skipped, never call
+//! the repository clean.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use common::{TempRepo, json_of};
+use serde_json::Value;
+
+// Synthetic credentials in the shapes the rules look for.
+const TOKEN: &str = "ghp_4VOhssDiTEzeLKLaVsHkJGEUgHceoJ3T5EPa";
+const KEY: &str = "AKIAQ7N4WJ3ZHPX2M5RT";
+
+fn loose_object_path(repo: &TempRepo, id: &str) -> PathBuf {
+    repo.path()
+        .join(".git/objects")
+        .join(&id[..2])
+        .join(&id[2..])
+}
+
+/// Makes a loose object file writable (git writes them read-only).
+fn make_writable(path: &PathBuf) {
+    let mut permissions = std::fs::metadata(path).expect("stat").permissions();
+    permissions.set_mode(0o644);
+    std::fs::set_permissions(path, permissions).expect("chmod");
+}
+
+fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn skipped_with_reason<'a>(report: &'a Value, reason: &str) -> Vec<&'a Value> {
+    report["skipped"]
+        .as_array()
+        .expect("skipped array")
+        .iter()
+        .filter(|entry| entry["reason"] == reason)
+        .collect()
+}
+
+#[test]
+fn missing_blob_fails() {
+    let repo = TempRepo::new();
+    repo.write("a.py", format!("token = \"{TOKEN}\"\n"));
+    repo.commit_all("one");
+    let blob = repo.git(&["rev-parse", "HEAD:a.py"]);
+    std::fs::remove_file(loose_object_path(&repo, &blob)).expect("remove blob");
+
+    let output = repo.tightlip(&["history", "."]);
+
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains(&blob), "blob id not named: {stderr}");
+    assert!(stderr.contains("git fsck"), "no advice: {stderr}");
+}
+
+#[test]
+fn missing_root_tree_names_tree_and_commit() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "x\n");
+    let commit = repo.commit_all("one");
+    let tree = repo.git(&["rev-parse", "HEAD^{tree}"]);
+    std::fs::remove_file(loose_object_path(&repo, &tree)).expect("remove tree");
+
+    let output = repo.tightlip(&["history", "."]);
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains(&tree), "tree id not named: {stderr}");
+    assert!(stderr.contains(&commit), "commit not named: {stderr}");
+    assert!(!stderr.contains("slot"), "internal wording: {stderr}");
+}
+
+#[test]
+fn missing_subtree_fails() {
+    let repo = TempRepo::new();
+    repo.write("dir/a.txt", "x\n");
+    repo.commit_all("one");
+    let tree = repo.git(&["rev-parse", "HEAD:dir"]);
+    std::fs::remove_file(loose_object_path(&repo, &tree)).expect("remove tree");
+
+    let output = repo.tightlip(&["history", "."]);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains(&tree));
+}
+
+#[test]
+fn ref_to_missing_object_fails() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "x\n");
+    repo.commit_all("one");
+    let absent = "0123456789abcdef0123456789abcdef01234567";
+    std::fs::write(
+        repo.path().join(".git/refs/heads/broken"),
+        format!("{absent}\n"),
+    )
+    .expect("write ref");
+
+    let output = repo.tightlip(&["history", "."]);
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("refs/heads/broken"), "{stderr}");
+    assert!(stderr.contains(absent), "{stderr}");
+}
+
+#[test]
+fn symbolic_ref_cycle_fails() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "x\n");
+    repo.commit_all("one");
+    let heads = repo.path().join(".git/refs/heads");
+    std::fs::write(heads.join("loop-a"), "ref: refs/heads/loop-b\n").expect("write ref");
+    std::fs::write(heads.join("loop-b"), "ref: refs/heads/loop-a\n").expect("write ref");
+
+    let output = repo.tightlip(&["history", "."]);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("loop-"), "{}", stderr_of(&output));
+}
+
+#[test]
+fn missing_parent_fails() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "x\n");
+    let first = repo.commit_all("one");
+    repo.write("b.txt", "y\n");
+    repo.commit_all("two");
+    std::fs::remove_file(loose_object_path(&repo, &first)).expect("remove commit");
+
+    let output = repo.tightlip(&["history", "."]);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains(&first));
+}
+
+#[test]
+fn substituted_loose_blob_is_corrupt() {
+    let repo = TempRepo::new();
+    repo.write("a.py", format!("token = \"{TOKEN}\"\n"));
+    repo.commit_all("one");
+    let secret_blob = repo.git(&["rev-parse", "HEAD:a.py"]);
+    repo.write("harmless.txt", "nothing here\n");
+    let harmless_blob = repo.git(&["hash-object", "-w", "harmless.txt"]);
+    std::fs::remove_file(repo.path().join("harmless.txt")).expect("remove file");
+    let target = loose_object_path(&repo, &secret_blob);
+    make_writable(&target);
+    std::fs::copy(loose_object_path(&repo, &harmless_blob), &target).expect("copy object");
+
+    let output = repo.tightlip(&["--format", "json", "history", "."]);
+    let report = json_of(&output);
+
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let corrupt = skipped_with_reason(&report, "corrupt_object");
+    assert_eq!(corrupt.len(), 1, "{report:#}");
+    assert_eq!(corrupt[0]["path"], "a.py");
+    assert_eq!(corrupt[0]["blob"], secret_blob.as_str());
+    let warnings = report["warnings"].as_array().expect("warnings");
+    let about_blob = warnings
+        .iter()
+        .filter(|w| w.as_str().unwrap_or("").contains(&secret_blob))
+        .count();
+    assert_eq!(about_blob, 1, "{warnings:?}");
+}
+
+#[test]
+fn truncated_loose_blob_is_corrupt() {
+    let repo = TempRepo::new();
+    repo.write("a.py", format!("key = \"{KEY}\"\n{}", "filler line\n".repeat(50)));
+    repo.commit_all("one");
+    let blob = repo.git(&["rev-parse", "HEAD:a.py"]);
+    let path = loose_object_path(&repo, &blob);
+    make_writable(&path);
+    let bytes = std::fs::read(&path).expect("read object");
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("truncate object");
+
+    let output = repo.tightlip(&["--format", "json", "history", "."]);
+    let report = json_of(&output);
+
+    let corrupt = skipped_with_reason(&report, "corrupt_object");
+    assert_eq!(corrupt.len(), 1, "{report:#}");
+    assert_eq!(corrupt[0]["path"], "a.py");
+    assert!(skipped_with_reason(&report, "missing_object").is_empty());
+    let warnings = report["warnings"].as_array().expect("warnings");
+    let about_blob = warnings
+        .iter()
+        .filter(|w| w.as_str().unwrap_or("").contains(&blob))
+        .count();
+    assert_eq!(about_blob, 1, "{warnings:?}");
+    let stderr = stderr_of(&output);
+    assert_eq!(stderr.matches(&blob).count(), 0, "logged again: {stderr}");
+}
+
+#[test]
+fn corrupt_pack_entry_not_scanned() {
+    let repo = TempRepo::new();
+    // Random-looking content that zlib cannot shrink much, so that flipped
+    // bytes land inside the compressed data of this one entry.
+    let filler: String = (0..400u32)
+        .map(|i| format!("{:08x}\n", i.wrapping_mul(2_654_435_761)))
+        .collect();
+    repo.write("a.py", format!("{filler}key = \"{KEY}\"\n{filler}"));
+    repo.commit_all("one");
+    let blob = repo.git(&["rev-parse", "HEAD:a.py"]);
+    repo.git(&["gc", "-q", "--prune=now"]);
+    let pack_dir = repo.path().join(".git/objects/pack");
+    let pack = std::fs::read_dir(&pack_dir)
+        .expect("pack dir")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "pack"))
+        .expect("a pack");
+    let index = pack.with_extension("idx");
+    let listing = repo.git(&["verify-pack", "-v", index.to_str().expect("utf-8 path")]);
+    let line = listing
+        .lines()
+        .find(|line| line.starts_with(&blob))
+        .expect("blob in pack");
+    // `<id> blob <size> <size in pack> <offset>`
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(2)
+        .take(3)
+        .map(|field| field.parse().expect("number"))
+        .collect();
+    let (packed_size, offset) = (fields[1], fields[2]);
+    make_writable(&pack);
+    let mut bytes = std::fs::read(&pack).expect("read pack");
+    let middle = (offset + packed_size / 2) as usize;
+    for byte in &mut bytes[middle..middle + 8] {
+        *byte ^= 0x55;
+    }
+    std::fs::write(&pack, bytes).expect("write pack");
+
+    let output = repo.tightlip(&["--format", "json", "history", "."]);
+
+    if output.status.code() == Some(2) {
+        return;
+    }
+    let report = json_of(&output);
+    let corrupt = skipped_with_reason(&report, "corrupt_object");
+    assert_eq!(corrupt.len(), 1, "{report:#}");
+    assert_eq!(corrupt[0]["blob"], blob.as_str());
+    assert!(
+        report["findings"].as_array().expect("findings").is_empty(),
+        "corrupt bytes were scanned: {report:#}"
+    );
+}
+
+#[test]
+fn sha256_repository_unsupported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    common::git_in(dir.path(), &["init", "-q", "--object-format=sha256", "r"]);
+    let repo = dir.path().join("r");
+
+    let output = common::tightlip_in(&repo, &["history", "."]);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr_of(&output).contains("SHA-256 repositories are not supported"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+#[test]
+fn submodule_listed_as_skipped() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "x\n");
+    repo.commit_all("one");
+    let first = "1111111111111111111111111111111111111111";
+    let second = "2222222222222222222222222222222222222222";
+    repo.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{first},vendor/lib"),
+    ]);
+    repo.git(&["commit", "-qm", "add submodule"]);
+    repo.write("b.txt", "y\n");
+    repo.git(&["add", "b.txt"]);
+    repo.git(&["commit", "-qm", "unrelated change"]);
+    repo.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("160000,{second},vendor/lib"),
+    ]);
+    repo.git(&["commit", "-qm", "bump submodule"]);
+
+    let output = repo.tightlip(&["--format", "json", "history", "."]);
+    let report = json_of(&output);
+
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let submodules = skipped_with_reason(&report, "submodule");
+    let mut ids: Vec<&str> = submodules
+        .iter()
+        .map(|entry| entry["blob"].as_str().expect("gitlink id"))
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [first, second], "{report:#}");
+    assert!(submodules.iter().all(|entry| entry["path"] == "vendor/lib"));
+}
