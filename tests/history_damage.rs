@@ -313,3 +313,58 @@ fn submodule_listed_as_skipped() {
     assert_eq!(ids, [first, second], "{report:#}");
     assert!(submodules.iter().all(|entry| entry["path"] == "vendor/lib"));
 }
+
+/// Writes a tree from `git ls-tree` style lines and returns its id.
+fn make_tree(repo: &TempRepo, listing: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("git")
+        .arg("mktree")
+        .current_dir(repo.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run git mktree");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(listing.as_bytes())
+        .expect("write listing");
+    let output = child.wait_with_output().expect("git mktree");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+#[test]
+fn refs_to_tree_and_blob_scanned() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "x\n");
+    repo.commit_all("one");
+    repo.write("key.txt", format!("key = \"{KEY}\"\n"));
+    let blob = repo.git(&["hash-object", "-w", "key.txt"]);
+    std::fs::remove_file(repo.path().join("key.txt")).expect("remove file");
+    repo.git(&["tag", "key-blob", &blob]);
+    let inner = make_tree(&repo, &format!("100644 blob {blob}\tkey.txt\n"));
+    let outer = make_tree(&repo, &format!("040000 tree {inner}\tconfig\n"));
+    repo.git(&["tag", "-a", "-m", "a tree", "key-tree", &outer]);
+
+    let output = repo.tightlip(&["--format", "json", "history", "."]);
+    let report = json_of(&output);
+
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{report:#}");
+    let locations = findings[0]["locations"].as_array().expect("locations");
+    let places: Vec<(&str, &str)> = locations
+        .iter()
+        .map(|l| (l["path"].as_str().unwrap(), l["refs"][0].as_str().unwrap()))
+        .collect();
+    assert!(
+        places.contains(&("refs/tags/key-blob", "refs/tags/key-blob")),
+        "{places:?}"
+    );
+    assert!(
+        places.contains(&("config/key.txt", "refs/tags/key-tree")),
+        "{places:?}"
+    );
+}

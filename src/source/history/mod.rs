@@ -41,6 +41,7 @@ mod graph;
 mod intro;
 mod odb;
 mod select;
+mod targets;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -189,6 +190,18 @@ pub fn scan_history(
         options,
     )?;
     scanned.corrupt.extend(corrupt);
+    let whole_history =
+        options.range.is_none() && options.since_commit.is_none() && options.git_ref.is_none();
+    let ref_targets = if whole_history && !options.decode_only {
+        let corrupt_ids: rustc_hash::FxHashSet<gix::ObjectId> = scanned
+            .corrupt
+            .iter()
+            .map(|entry| store.objects.id(entry.object).to_owned())
+            .collect();
+        targets::scan_ref_targets(&repository, &selection.targets, detector, &corrupt_ids)
+    } else {
+        targets::TargetScan::default()
+    };
     // Unmapping the packs returns their pages before the report is built.
     // The few commits it reads go through the repository's own store.
     store.packs.clear();
@@ -206,6 +219,7 @@ pub fn scan_history(
         &introductions,
         &head_pairs,
         scanned,
+        ref_targets,
         partial,
     )?;
     for id in &graph.unparsable {
@@ -481,6 +495,7 @@ fn assemble(
     introductions: &Introductions,
     head_pairs: &rustc_hash::FxHashSet<(ObjectIndex, u32)>,
     mut scanned: Scanned,
+    ref_targets: targets::TargetScan,
     partial: bool,
 ) -> Result<Report, HistoryError> {
     let mut report = Report {
@@ -610,6 +625,11 @@ fn assemble(
     if !damage.is_empty() {
         return Err(HistoryError::damaged(&damage));
     }
+    matches.extend(ref_targets.matches);
+    report.skipped.extend(ref_targets.skipped);
+    report.warnings.extend(ref_targets.warnings);
+    scanned.blobs += ref_targets.blobs;
+    scanned.bytes += ref_targets.bytes;
     report
         .skipped
         .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.blob.cmp(&b.blob)));

@@ -29,6 +29,8 @@ pub struct Selection {
     /// Whether each commit slot is in the scanned set.
     pub selected: Vec<bool>,
     pub refs: Vec<RefTip>,
+    /// Refs that point to a tree or blob instead of a commit.
+    pub targets: Vec<(String, ObjectId)>,
     pub warnings: Vec<String>,
     /// Refs and parents that name missing or corrupt objects. Any entry
     /// makes the scan fail, because the history behind it was not read.
@@ -94,6 +96,8 @@ fn resolve_commit(
 #[derive(Default)]
 struct RefListing {
     tips: Vec<RefTip>,
+    /// Refs to a tree or blob (or anything else that is not a commit).
+    targets: Vec<(String, ObjectId)>,
     warnings: Vec<String>,
     damage: Vec<String>,
 }
@@ -129,11 +133,7 @@ impl RefListing {
                 Some(reason) => self.damage.push(format!(
                     "ref {name} points to {id}, which is corrupt ({reason})"
                 )),
-                // NOTE: a ref to a tree or blob (a tag of a file) is not
-                // scanned: history scanning starts from commits only.
-                None => self.warnings.push(format!(
-                    "ref {name} points to {id}, which is not a commit; it was not scanned"
-                )),
+                None => self.targets.push((name, id)),
             },
         }
     }
@@ -265,6 +265,7 @@ pub fn select(
 
     let listing = list_refs(repo, graph, context)?;
     let refs = listing.tips;
+    let targets = listing.targets;
     warnings.extend(listing.warnings);
     damage.extend(listing.damage);
     let mut include: Vec<u32> = Vec::new();
@@ -334,6 +335,7 @@ pub fn select(
         order,
         selected,
         refs,
+        targets,
         warnings,
         damage,
         truncated,
