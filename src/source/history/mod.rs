@@ -211,17 +211,16 @@ pub fn scan_history(
         started.elapsed()
     );
 
-    let mut report = assemble(
-        &repository,
-        &store,
-        &graph,
-        &selection,
-        &introductions,
-        &head_pairs,
-        scanned,
-        ref_targets,
+    let sources = Sources {
+        repo: &repository,
+        store: &store,
+        graph: &graph,
+        selection: &selection,
+        introductions: &introductions,
+        head_pairs: &head_pairs,
         partial,
-    )?;
+    };
+    let mut report = assemble(sources, scanned, ref_targets)?;
     for id in &graph.unparsable {
         report.warnings.push(format!(
             "object {} could not be parsed and was not scanned",
@@ -486,18 +485,34 @@ fn rfc3339_utc(seconds: i64) -> String {
     )
 }
 
+/// What [`assemble`] reads besides the scan results.
+#[derive(Clone, Copy)]
+struct Sources<'a> {
+    repo: &'a gix::Repository,
+    store: &'a ObjectStore,
+    graph: &'a Graph,
+    selection: &'a select::Selection,
+    introductions: &'a Introductions,
+    head_pairs: &'a rustc_hash::FxHashSet<(ObjectIndex, u32)>,
+    /// True in a partial clone, where missing trees and blobs are expected.
+    partial: bool,
+}
+
 /// Turns scan results into a report with full locations.
 fn assemble(
-    repo: &gix::Repository,
-    store: &ObjectStore,
-    graph: &Graph,
-    selection: &select::Selection,
-    introductions: &Introductions,
-    head_pairs: &rustc_hash::FxHashSet<(ObjectIndex, u32)>,
+    sources: Sources,
     mut scanned: Scanned,
     ref_targets: targets::TargetScan,
-    partial: bool,
 ) -> Result<Report, HistoryError> {
+    let Sources {
+        repo,
+        store,
+        graph,
+        selection,
+        introductions,
+        head_pairs,
+        partial,
+    } = sources;
     let mut report = Report {
         command: "history".into(),
         ..Report::default()

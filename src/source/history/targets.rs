@@ -29,13 +29,17 @@ pub fn scan_ref_targets(
     detector: &Detector,
     corrupt: &FxHashSet<ObjectId>,
 ) -> TargetScan {
-    let mut scan = TargetScan::default();
+    let mut scan = Scanner {
+        detector,
+        corrupt,
+        out: TargetScan::default(),
+    };
     let head_tree = repo.head_tree().ok();
     for (name, id) in targets {
         let object = match repo.find_object(*id) {
             Ok(object) => object,
             Err(e) => {
-                scan.warnings.push(format!(
+                scan.out.warnings.push(format!(
                     "ref {name} points to {id}, which could not be read ({e}); it was not scanned"
                 ));
                 continue;
@@ -44,13 +48,13 @@ pub fn scan_ref_targets(
         match object.kind {
             gix::objs::Kind::Blob => {
                 let path = BString::from(name.as_bytes());
-                scan.blob(name, path, *id, &object.data, detector, corrupt, false);
+                scan.blob(name, path, *id, &object.data, false);
             }
             gix::objs::Kind::Tree => {
                 let tree = object.into_tree();
                 let mut recorder = gix::traverse::tree::Recorder::default();
                 if let Err(e) = tree.traverse().breadthfirst(&mut recorder) {
-                    scan.warnings.push(format!(
+                    scan.out.warnings.push(format!(
                         "the tree {id} that ref {name} points to could not be read ({e}); it was not scanned"
                     ));
                     continue;
@@ -73,31 +77,30 @@ pub fn scan_ref_targets(
                             .flatten()
                             .is_some_and(|found| found.object_id() == entry.oid)
                     });
-                    scan.blob(
-                        name,
-                        entry.filepath,
-                        entry.oid,
-                        &blob.data,
-                        detector,
-                        corrupt,
-                        in_head,
-                    );
+                    scan.blob(name, entry.filepath, entry.oid, &blob.data, in_head);
                 }
             }
             // A commit here did not parse when history was read, and
             // `peel_to_id` never stops at a tag.
-            gix::objs::Kind::Commit | gix::objs::Kind::Tag => scan.warnings.push(format!(
+            gix::objs::Kind::Commit | gix::objs::Kind::Tag => scan.out.warnings.push(format!(
                 "ref {name} points to {} {id}, which could not be parsed; it was not scanned",
                 object.kind
             )),
         }
     }
-    scan
+    scan.out
 }
 
-impl TargetScan {
+/// Scans blobs one by one into a [`TargetScan`].
+struct Scanner<'a> {
+    detector: &'a Detector,
+    corrupt: &'a FxHashSet<ObjectId>,
+    out: TargetScan,
+}
+
+impl Scanner<'_> {
     fn skip(&mut self, name: &str, path: BString, id: ObjectId, reason: SkipReason) {
-        self.skipped.push(Skipped {
+        self.out.skipped.push(Skipped {
             path,
             blob: Some(id.to_string()),
             commit: None,
@@ -106,27 +109,17 @@ impl TargetScan {
         log::debug!("ref {name}: {id} skipped");
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn blob(
-        &mut self,
-        name: &str,
-        path: BString,
-        id: ObjectId,
-        data: &[u8],
-        detector: &Detector,
-        corrupt: &FxHashSet<ObjectId>,
-        in_head: bool,
-    ) {
-        if corrupt.contains(&id) {
-            self.warnings.push(format!(
+    fn blob(&mut self, name: &str, path: BString, id: ObjectId, data: &[u8], in_head: bool) {
+        if self.corrupt.contains(&id) {
+            self.out.warnings.push(format!(
                 "blob {id} that ref {name} reaches is corrupt; it was not scanned (listed as skipped)"
             ));
             self.skip(name, path, id, SkipReason::CorruptObject);
             return;
         }
-        self.blobs += 1;
-        self.bytes += data.len() as u64;
-        match detector.scan(path.as_bstr(), data) {
+        self.out.blobs += 1;
+        self.out.bytes += data.len() as u64;
+        match self.detector.scan(path.as_bstr(), data) {
             BlobScan::Scanned(found) => {
                 for m in found {
                     let location = Location {
@@ -138,7 +131,7 @@ impl TargetScan {
                         refs: vec![name.to_string()],
                         in_head: Some(in_head),
                     };
-                    self.matches.push((m, location));
+                    self.out.matches.push((m, location));
                 }
             }
             BlobScan::Skipped(reason) => self.skip(name, path, id, reason),
