@@ -368,3 +368,23 @@ fn refs_to_tree_and_blob_scanned() {
         "{places:?}"
     );
 }
+
+#[test]
+fn sha256_staged_and_pre_push_unsupported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    common::git_in(dir.path(), &["init", "-q", "--object-format=sha256", "r"]);
+    let repo = dir.path().join("r");
+
+    for args in [
+        &["staged", "."][..],
+        &["pre-push", "origin", "file:///x"][..],
+    ] {
+        let output = common::tightlip_with_input(&repo, args, b"", &[]);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr_of(&output).contains("SHA-256 repositories are not supported"),
+            "{args:?}: {}",
+            stderr_of(&output)
+        );
+    }
+}

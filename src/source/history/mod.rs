@@ -80,6 +80,11 @@ pub struct HistoryOptions {
 pub enum HistoryError {
     #[error("{path}: not a git repository: {message}")]
     Open { path: String, message: String },
+    #[error(
+        "{path}: SHA-256 repositories are not supported yet (extensions.objectFormat = sha256); \
+         tightlip reads repositories with SHA-1 object ids only"
+    )]
+    Sha256 { path: String },
     #[error("revision `{spec}` could not be resolved: {message}")]
     Revision { spec: String, message: String },
     #[error("failed to read {what}: {message}")]
@@ -232,17 +237,13 @@ pub fn scan_history(
 }
 
 /// Opens the repository at `path` (or containing it). A repository that
-/// uses SHA-256 object ids gets its own error, because the gix build here
-/// reads SHA-1 only and would otherwise report "not a git repository".
+/// uses SHA-256 object ids gets its own error, because this build of gix
+/// reads SHA-1 repositories only and would otherwise fail with a message
+/// about its configuration.
 pub fn open_repository(path: &Path) -> Result<gix::Repository, HistoryError> {
     gix::discover(path).map_err(|error| {
-        if uses_sha256(path) {
-            return HistoryError::Open {
-                path: path.display().to_string(),
-                message:
-                    "SHA-256 repositories are not supported yet (extensions.objectFormat = sha256)"
-                        .into(),
-            };
+        if let Err(unsupported) = reject_sha256(path) {
+            return unsupported;
         }
         HistoryError::Open {
             path: path.display().to_string(),
@@ -251,22 +252,28 @@ pub fn open_repository(path: &Path) -> Result<gix::Repository, HistoryError> {
     })
 }
 
-/// Returns true when the repository containing `path` sets
+/// Fails when the repository containing `path` sets
 /// `extensions.objectFormat` to `sha256` in its own config.
-fn uses_sha256(path: &Path) -> bool {
+pub fn reject_sha256(path: &Path) -> Result<(), HistoryError> {
     let Ok((location, _trust)) = gix::discover::upwards(path) else {
-        return false;
+        return Ok(());
     };
     let (git_dir, _) = location.into_repository_and_work_tree_directories();
     let Ok(config) = gix::config::File::from_path_no_includes(
         git_dir.join("config"),
         gix::config::Source::Local,
     ) else {
-        return false;
+        return Ok(());
     };
-    config
+    let sha256 = config
         .string("extensions.objectFormat")
-        .is_some_and(|format| format.eq_ignore_ascii_case(b"sha256"))
+        .is_some_and(|format| format.eq_ignore_ascii_case(b"sha256"));
+    if sha256 {
+        return Err(HistoryError::Sha256 {
+            path: git_dir.display().to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Returns true for a partial clone (`git clone --filter=...`), where the
