@@ -388,3 +388,28 @@ fn sha256_staged_and_pre_push_unsupported() {
         );
     }
 }
+
+#[test]
+fn dangling_symbolic_ref_warns() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "x\n");
+    repo.commit_all("one");
+    repo.git(&[
+        "symbolic-ref",
+        "refs/remotes/origin/HEAD",
+        "refs/remotes/origin/gone",
+    ]);
+
+    let output = repo.tightlip(&["--format", "json", "history", "."]);
+    let report = json_of(&output);
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let warnings = report["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap_or("")
+            .contains("refs/remotes/origin/HEAD")),
+        "{warnings:?}"
+    );
+}

@@ -162,6 +162,18 @@ fn list_refs(
             }
         };
         let name = reference.name().as_bstr().to_string();
+        // A symbolic ref whose target ref does not exist (such as
+        // refs/remotes/origin/HEAD after the remote's default branch was
+        // pruned) names no object, so git ignores it and so does this scan.
+        if let gix::refs::TargetRef::Symbolic(target) = reference.target()
+            && let Ok(None) = repo.try_find_reference(target)
+        {
+            listing.warnings.push(format!(
+                "symbolic ref {name} points to {}, which does not exist; it was skipped",
+                target.as_bstr()
+            ));
+            continue;
+        }
         match reference.peel_to_id() {
             Ok(id) => listing.add(graph, context, name, id.detach(), false),
             Err(e) => listing
