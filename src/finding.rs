@@ -225,6 +225,9 @@ pub enum SkipReason {
     /// An object that history or the index names is not in the object
     /// database.
     MissingObject,
+    /// An object whose stored bytes fail their check (a hash or CRC32
+    /// mismatch, or data that does not decompress).
+    CorruptObject,
     /// A submodule entry (a commit of another repository).
     Submodule,
     /// A symbolic link; git stores only its target path, not the content.
@@ -245,6 +248,7 @@ impl fmt::Display for SkipReason {
             SkipReason::Binary => f.write_str("binary"),
             SkipReason::Unreadable { error } => write!(f, "unreadable: {error}"),
             SkipReason::MissingObject => f.write_str("object missing from the repository"),
+            SkipReason::CorruptObject => f.write_str("corrupt object"),
             SkipReason::Submodule => f.write_str("submodule"),
             SkipReason::Symlink => f.write_str("symbolic link"),
             SkipReason::SpecialFile => f.write_str("not a regular file"),

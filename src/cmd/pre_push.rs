@@ -22,8 +22,13 @@ use crate::source::push::{RefUpdate, parse_updates, scan_push};
 /// Runs the pre-push scan. `remote` is git's first hook argument. When it
 /// is absent, the pre-commit framework's environment variables are used.
 pub fn run(global: &GlobalArgs, remote: Option<&str>, limits: &ScanLimits) -> anyhow::Result<u8> {
-    let repo = gix::discover(Path::new("."))
-        .context("the current directory is not inside a git repository")?;
+    let repo = match gix::discover(Path::new(".")) {
+        Ok(repo) => repo,
+        Err(error) => {
+            crate::source::history::reject_sha256(Path::new("."))?;
+            return Err(error).context("the current directory is not inside a git repository");
+        }
+    };
 
     let (remote, updates) = match remote {
         Some(remote) => {

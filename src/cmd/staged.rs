@@ -15,8 +15,14 @@ use crate::ignore_file::IgnoreList;
 
 /// Runs the scan of staged changes in the repository containing `path`.
 pub fn run(global: &GlobalArgs, path: &Path, limits: &ScanLimits) -> anyhow::Result<u8> {
-    let repo = gix::discover(path)
-        .with_context(|| format!("{} is not inside a git repository", path.display()))?;
+    let repo = match gix::discover(path) {
+        Ok(repo) => repo,
+        Err(error) => {
+            crate::source::history::reject_sha256(path)?;
+            return Err(error)
+                .with_context(|| format!("{} is not inside a git repository", path.display()));
+        }
+    };
     if repo.workdir().is_none() {
         anyhow::bail!(
             "{} is a bare repository: it has no index to commit from; use `tightlip history` \

@@ -130,7 +130,9 @@ fn location_fields(location: &Location, map: &mut Map<String, Value>) {
         }
     }
     map.insert("blob".into(), json!(location.blob));
-    if location.commit.is_some() {
+    // History locations list their refs, including content that a ref
+    // reaches without a commit (a tag of a tree or blob).
+    if location.commit.is_some() || !location.refs.is_empty() {
         map.insert("refs".into(), json!(location.refs));
     }
     if let Some(in_head) = location.in_head {

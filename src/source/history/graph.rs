@@ -17,7 +17,9 @@ use gix::ObjectId;
 use rustc_hash::FxHashMap;
 
 use super::HistoryError;
-use super::odb::{Collector, NO_OBJECT, ObjectIndex, ObjectStore, ObjectTable, PackItem, Visitor};
+use super::odb::{
+    Collector, Corrupt, NO_OBJECT, ObjectIndex, ObjectStore, ObjectTable, PackItem, Visitor,
+};
 
 /// The kind of object a tree entry points to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,7 +92,8 @@ pub struct Graph {
     pub commits: Vec<Commit>,
     /// Parent commit ids (an id, because a parent may be absent).
     parent_ids: Vec<ObjectId>,
-    /// Ids of entries whose object is absent, by entry position.
+    /// Ids of entries whose object is not in the repository (gitlinks and
+    /// missing objects), by entry position.
     absent_ids: FxHashMap<u32, ObjectId>,
     /// Trees and commits that could not be parsed.
     pub unparsable: Vec<ObjectIndex>,
@@ -146,7 +149,7 @@ impl MetadataChunk {
                 EntryKind::Submodule => NO_OBJECT,
                 _ => objects.index(entry.oid).unwrap_or(NO_OBJECT),
             };
-            if child == NO_OBJECT && kind != EntryKind::Submodule {
+            if child == NO_OBJECT {
                 self.absent_ids
                     .push((self.entries.len() as u32, entry.oid.to_owned()));
             }
@@ -214,10 +217,13 @@ impl Graph {
     /// loose objects) into a [`Graph`].
     /// `metadata` contains each pack's tree and commit chains, in the order
     /// of `store.packs`.
+    /// Loose trees and commits that fail their hash check are added to
+    /// `corrupt`.
     pub fn build(
         store: &ObjectStore,
         metadata: Vec<Vec<PackItem>>,
         threads: Option<usize>,
+        corrupt: &mut Vec<Corrupt>,
     ) -> Result<Graph, HistoryError> {
         let interrupt = std::sync::atomic::AtomicBool::new(false);
         let shared = Arc::new(Mutex::new(Vec::new()));
@@ -230,7 +236,7 @@ impl Graph {
             let tree = pack.delta_tree(items, &interrupt)?;
             pack.traverse(tree, threads, &interrupt, visitor.clone())?;
         }
-        store.visit_loose(false, visitor.clone());
+        corrupt.extend(store.visit_loose(false, visitor.clone()));
         drop(visitor);
         let chunks = std::mem::take(&mut *shared.lock().expect("no visitor panicked"));
         Ok(Graph::merge(store.objects.len(), chunks))
@@ -297,7 +303,7 @@ impl Graph {
         Some(&self.entries[start as usize..(start + len) as usize])
     }
 
-    /// Returns the id of an entry whose object is absent.
+    /// Returns the id of an entry whose object is absent, or of a gitlink.
     pub fn absent_id(&self, tree: ObjectIndex, position: usize) -> Option<ObjectId> {
         let (start, _) = self.tree_ranges[tree as usize];
         self.absent_ids.get(&(start + position as u32)).copied()

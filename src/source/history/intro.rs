@@ -7,18 +7,20 @@
 //! parents-first and oldest first, so the first commit recorded for a
 //! (blob, path) pair is the oldest one that introduced it.
 
+use gix::ObjectId;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
 use super::graph::{EntryKind, Graph, Paths, ROOT_PATH, git_order};
-use super::odb::{NO_OBJECT, ObjectIndex};
+use super::odb::{NO_OBJECT, ObjectIndex, ObjectTable};
 use super::select::Selection;
 
-/// A tree or blob that history names but the repository lacks.
+/// A tree or blob that history names but the repository lacks, or a tree
+/// that is there but could not be decoded (corrupt or unparsable).
 pub struct Absent {
-    /// The object id; `None` for a commit's root tree, whose id the graph
+    /// The object id; `None` for a missing root tree, whose id the graph
     /// does not keep.
-    pub id: Option<String>,
+    pub id: Option<ObjectId>,
     pub path: u32,
     pub commit: u32,
     pub is_tree: bool,
@@ -33,16 +35,31 @@ pub struct Introductions {
     blob_ranges: Vec<(u32, u32)>,
     blob_paths: Vec<u32>,
     pub absent: Vec<Absent>,
+    /// Submodule commits (gitlinks): each (path, submodule commit id) once,
+    /// with the first selected commit that has it.
+    pub submodules: Vec<Gitlink>,
+}
+
+/// A submodule entry: a commit of another repository, which history
+/// scanning does not read.
+pub struct Gitlink {
+    pub path: u32,
+    pub id: ObjectId,
+    pub commit: u32,
 }
 
 impl Introductions {
-    pub fn compute(graph: &Graph, selection: &Selection, object_count: usize) -> Introductions {
+    pub fn compute(graph: &Graph, selection: &Selection, objects: &ObjectTable) -> Introductions {
+        let object_count = objects.len();
         let mut walker = Walker {
             graph,
+            objects,
             paths: Paths::new(),
             first: FxHashMap::default(),
             absent: Vec::new(),
             absent_seen: FxHashSet::default(),
+            submodules: Vec::new(),
+            submodules_seen: FxHashSet::default(),
         };
         for &slot in &selection.order {
             if !selection.selected[slot as usize] {
@@ -57,6 +74,15 @@ impl Introductions {
                 .collect();
             if commit.tree == NO_OBJECT {
                 walker.note_absent(None, ROOT_PATH, slot, true);
+                continue;
+            }
+            if graph.tree(commit.tree).is_none() {
+                walker.note_absent(
+                    Some(objects.id(commit.tree).to_owned()),
+                    ROOT_PATH,
+                    slot,
+                    true,
+                );
                 continue;
             }
             walker.diff(commit.tree, &bases, ROOT_PATH, slot);
@@ -83,6 +109,7 @@ impl Introductions {
             blob_ranges,
             blob_paths,
             absent: walker.absent,
+            submodules: walker.submodules,
         }
     }
 
@@ -133,18 +160,20 @@ impl Introductions {
 
 struct Walker<'a> {
     graph: &'a Graph,
+    objects: &'a ObjectTable,
     paths: Paths,
     first: FxHashMap<(ObjectIndex, u32), u32>,
     absent: Vec<Absent>,
-    absent_seen: FxHashSet<(Option<String>, u32, Option<u32>)>,
+    absent_seen: FxHashSet<(Option<ObjectId>, u32, Option<u32>)>,
+    submodules: Vec<Gitlink>,
+    submodules_seen: FxHashSet<(u32, ObjectId)>,
 }
 
 impl Walker<'_> {
-    fn note_absent(&mut self, id: Option<gix::ObjectId>, path: u32, commit: u32, is_tree: bool) {
-        let id = id.map(|id| id.to_string());
+    fn note_absent(&mut self, id: Option<ObjectId>, path: u32, commit: u32, is_tree: bool) {
         // An object with a known id is reported once per path, and a missing
         // root tree once per commit.
-        let key = (id.clone(), path, id.is_none().then_some(commit));
+        let key = (id, path, id.is_none().then_some(commit));
         if self.absent_seen.insert(key) {
             self.absent.push(Absent {
                 id,
@@ -163,7 +192,7 @@ impl Walker<'_> {
         }
         let graph = self.graph;
         let Some(entries) = graph.tree(tree) else {
-            // The tree object is in the table but did not parse.
+            // The caller checks that `tree` decoded.
             return;
         };
         let base_entries: SmallVec<[&[super::graph::Entry]; 2]> =
@@ -207,14 +236,26 @@ impl Walker<'_> {
                 continue;
             }
             match entry.kind() {
-                // NOTE: submodule commits (gitlinks) belong to another
-                // repository, so they are neither scanned nor listed as skipped.
-                EntryKind::Submodule => {}
+                // A submodule commit (gitlink) belongs to another repository,
+                // so it is listed as skipped, not scanned.
+                EntryKind::Submodule => {
+                    let path = self.paths.child(dir, entry.name());
+                    if let Some(id) = graph.absent_id(tree, position)
+                        && self.submodules_seen.insert((path, id))
+                    {
+                        self.submodules.push(Gitlink { path, id, commit });
+                    }
+                }
                 EntryKind::Tree => {
                     let path = self.paths.child(dir, entry.name());
                     if entry.object == NO_OBJECT {
                         let id = graph.absent_id(tree, position);
                         self.note_absent(id, path, commit, true);
+                    } else if graph.tree(entry.object).is_none() {
+                        // Present but not decodable: corrupt, unparsable, or
+                        // not a tree at all.
+                        let id = self.objects.id(entry.object).to_owned();
+                        self.note_absent(Some(id), path, commit, true);
                     } else {
                         self.diff(entry.object, &sub_bases, path, commit);
                     }

@@ -41,6 +41,7 @@ mod graph;
 mod intro;
 mod odb;
 mod select;
+mod targets;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,7 +56,7 @@ use crate::finding::{
 };
 use graph::Graph;
 use intro::Introductions;
-use odb::{Collector, ObjectIndex, ObjectStore, Visitor};
+use odb::{Collector, CorruptKind, ObjectIndex, ObjectStore, Visitor};
 
 /// The commit selection of a history scan. With no option set, every
 /// commit reachable from any ref is scanned.
@@ -79,10 +80,43 @@ pub struct HistoryOptions {
 pub enum HistoryError {
     #[error("{path}: not a git repository: {message}")]
     Open { path: String, message: String },
+    #[error(
+        "{path}: SHA-256 repositories are not supported yet (extensions.objectFormat = sha256); \
+         tightlip reads repositories with SHA-1 object ids only"
+    )]
+    Sha256 { path: String },
     #[error("revision `{spec}` could not be resolved: {message}")]
     Revision { spec: String, message: String },
     #[error("failed to read {what}: {message}")]
     Read { what: String, message: String },
+    #[error(
+        "the repository lacks objects that history needs, or has corrupt ones:\n{problems}\n\
+         Run `git fsck --full` to list the damage, then restore the objects from another clone \
+         or fetch them again (`git fetch --refetch`)."
+    )]
+    Damaged { problems: String },
+}
+
+/// The maximum number of problems a [`HistoryError::Damaged`] lists one by one.
+const MAX_LISTED_PROBLEMS: usize = 10;
+
+impl HistoryError {
+    fn damaged(problems: &[String]) -> HistoryError {
+        let mut list: Vec<String> = problems
+            .iter()
+            .take(MAX_LISTED_PROBLEMS)
+            .map(|problem| format!("  {problem}"))
+            .collect();
+        if problems.len() > MAX_LISTED_PROBLEMS {
+            list.push(format!(
+                "  and {} more",
+                problems.len() - MAX_LISTED_PROBLEMS
+            ));
+        }
+        HistoryError::Damaged {
+            problems: list.join("\n"),
+        }
+    }
 }
 
 /// Scans the history of the repository at `repo` (or containing it).
@@ -92,10 +126,8 @@ pub fn scan_history(
     options: &HistoryOptions,
 ) -> Result<Report, HistoryError> {
     let started = Instant::now();
-    let repository = gix::discover(repo).map_err(|e| HistoryError::Open {
-        path: repo.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let repository = open_repository(repo)?;
+    let partial = is_partial_clone(&repository);
     let objects_dir = repository.common_dir().join("objects");
     let store = ObjectStore::open(&objects_dir, repository.object_hash())?;
     log::debug!(
@@ -108,12 +140,23 @@ pub fn scan_history(
 
     let mut metadata = Vec::with_capacity(store.packs.len());
     let mut blobs = Vec::with_capacity(store.packs.len());
+    let mut corrupt = Vec::new();
     for pack in &store.packs {
         let split = pack.split_by_kind(&store.objects)?;
         metadata.push(split.metadata);
         blobs.push(split.blobs);
+        corrupt.extend(split.corrupt);
     }
-    let mut graph = Graph::build(&store, metadata, options.threads)?;
+    let mut graph = Graph::build(&store, metadata, options.threads, &mut corrupt)?;
+    let corrupt_metadata: rustc_hash::FxHashMap<ObjectIndex, String> = corrupt
+        .iter()
+        .map(|c| (c.object, c.reason.clone()))
+        .collect();
+    let context = select::Context {
+        objects: &store.objects,
+        corrupt: &corrupt_metadata,
+        partial,
+    };
     log::debug!(
         "decoded {} commits and {} tree entries in {:?}",
         graph.commits.len(),
@@ -132,7 +175,7 @@ pub fn scan_history(
                 .map(|(pack, items)| pack.delta_tree(items, &interrupt))
                 .collect::<Result<Vec<_>, _>>()
         });
-        let attributed = attribute(&repository, &graph, &store, options);
+        let attributed = attribute(&repository, &graph, &context, options);
         (blob_trees.join(), attributed)
     });
     let (selection, introductions, head_pairs) = attributed?;
@@ -143,7 +186,7 @@ pub fn scan_history(
     graph.drop_trees();
 
     let mut store = store;
-    let scanned = scan_blobs(
+    let mut scanned = scan_blobs(
         &store,
         blob_trees,
         &graph,
@@ -151,6 +194,19 @@ pub fn scan_history(
         detector,
         options,
     )?;
+    scanned.corrupt.extend(corrupt);
+    let whole_history =
+        options.range.is_none() && options.since_commit.is_none() && options.git_ref.is_none();
+    let ref_targets = if whole_history && !options.decode_only {
+        let corrupt_ids: rustc_hash::FxHashSet<gix::ObjectId> = scanned
+            .corrupt
+            .iter()
+            .map(|entry| store.objects.id(entry.object).to_owned())
+            .collect();
+        targets::scan_ref_targets(&repository, &selection.targets, detector, &corrupt_ids)
+    } else {
+        targets::TargetScan::default()
+    };
     // Unmapping the packs returns their pages before the report is built.
     // The few commits it reads go through the repository's own store.
     store.packs.clear();
@@ -160,15 +216,16 @@ pub fn scan_history(
         started.elapsed()
     );
 
-    let mut report = assemble(
-        &repository,
-        &store,
-        &graph,
-        &selection,
-        &introductions,
-        &head_pairs,
-        scanned,
-    )?;
+    let sources = Sources {
+        repo: &repository,
+        store: &store,
+        graph: &graph,
+        selection: &selection,
+        introductions: &introductions,
+        head_pairs: &head_pairs,
+        partial,
+    };
+    let mut report = assemble(sources, scanned, ref_targets)?;
     for id in &graph.unparsable {
         report.warnings.push(format!(
             "object {} could not be parsed and was not scanned",
@@ -177,6 +234,62 @@ pub fn scan_history(
     }
     report.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// Opens the repository at `path` (or containing it). A repository that
+/// uses SHA-256 object ids gets its own error, because this build of gix
+/// reads SHA-1 repositories only and would otherwise fail with a message
+/// about its configuration.
+pub fn open_repository(path: &Path) -> Result<gix::Repository, HistoryError> {
+    gix::discover(path).map_err(|error| {
+        if let Err(unsupported) = reject_sha256(path) {
+            return unsupported;
+        }
+        HistoryError::Open {
+            path: path.display().to_string(),
+            message: error.to_string(),
+        }
+    })
+}
+
+/// Fails when the repository containing `path` sets
+/// `extensions.objectFormat` to `sha256` in its own config.
+pub fn reject_sha256(path: &Path) -> Result<(), HistoryError> {
+    let Ok((location, _trust)) = gix::discover::upwards(path) else {
+        return Ok(());
+    };
+    let (git_dir, _) = location.into_repository_and_work_tree_directories();
+    let Ok(config) = gix::config::File::from_path_no_includes(
+        git_dir.join("config"),
+        gix::config::Source::Local,
+    ) else {
+        return Ok(());
+    };
+    let sha256 = config
+        .string("extensions.objectFormat")
+        .is_some_and(|format| format.eq_ignore_ascii_case(b"sha256"));
+    if sha256 {
+        return Err(HistoryError::Sha256 {
+            path: git_dir.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Returns true for a partial clone (`git clone --filter=...`), where the
+/// remote promises objects that were not fetched, so missing trees and
+/// blobs are expected. Git marks one with `extensions.partialClone` or a
+/// `remote.<name>.promisor = true`.
+fn is_partial_clone(repository: &gix::Repository) -> bool {
+    let config = repository.config_snapshot();
+    if config.string("extensions.partialClone").is_some() {
+        return true;
+    }
+    repository.remote_names().iter().any(|name| {
+        config
+            .boolean(format!("remote.{name}.promisor").as_str())
+            .unwrap_or(false)
+    })
 }
 
 /// The commits a scan covers, the commit that introduced each blob at
@@ -192,11 +305,11 @@ type Attribution = (
 fn attribute(
     repository: &gix::Repository,
     graph: &Graph,
-    store: &ObjectStore,
+    context: &select::Context,
     options: &HistoryOptions,
 ) -> Result<Attribution, HistoryError> {
-    let selection = select::select(repository, graph, &store.objects, options)?;
-    let introductions = Introductions::compute(graph, &selection, store.objects.len());
+    let selection = select::select(repository, graph, context, options)?;
+    let introductions = Introductions::compute(graph, &selection, context.objects);
     log::debug!(
         "{} (blob, path) pairs introduced by {} commits",
         introductions.first.len(),
@@ -205,7 +318,7 @@ fn attribute(
     let head_pairs = repository
         .head_tree_id()
         .ok()
-        .and_then(|id| store.objects.index(&id))
+        .and_then(|id| context.objects.index(&id))
         .map(|tree| introductions.pairs_in_tree(graph, tree))
         .unwrap_or_default();
     Ok((selection, introductions, head_pairs))
@@ -236,6 +349,8 @@ struct Scanned {
     blobs: u64,
     bytes: u64,
     seen: Vec<AtomicBool>,
+    /// Every corrupt object found while reading the repository.
+    corrupt: Vec<odb::Corrupt>,
 }
 
 #[derive(Clone)]
@@ -298,6 +413,7 @@ fn scan_blobs(
         .collect();
     let interrupt = AtomicBool::new(false);
     let shared = Arc::new(Mutex::new(Vec::new()));
+    let corrupt;
     {
         let visitor = BlobVisitor {
             graph,
@@ -310,7 +426,7 @@ fn scan_blobs(
         for (pack, tree) in store.packs.iter().zip(blob_trees) {
             pack.traverse(tree, threads, &interrupt, visitor.clone())?;
         }
-        store.visit_loose(true, visitor.clone());
+        corrupt = store.visit_loose(true, visitor.clone());
     }
     let chunks = std::mem::take(&mut *shared.lock().expect("no visitor panicked"));
     let mut scanned = Scanned {
@@ -318,6 +434,7 @@ fn scan_blobs(
         blobs: 0,
         bytes: 0,
         seen,
+        corrupt,
     };
     for chunk in chunks {
         scanned.results.extend(chunk.results);
@@ -375,16 +492,34 @@ fn rfc3339_utc(seconds: i64) -> String {
     )
 }
 
+/// What [`assemble`] reads besides the scan results.
+#[derive(Clone, Copy)]
+struct Sources<'a> {
+    repo: &'a gix::Repository,
+    store: &'a ObjectStore,
+    graph: &'a Graph,
+    selection: &'a select::Selection,
+    introductions: &'a Introductions,
+    head_pairs: &'a rustc_hash::FxHashSet<(ObjectIndex, u32)>,
+    /// True in a partial clone, where missing trees and blobs are expected.
+    partial: bool,
+}
+
 /// Turns scan results into a report with full locations.
 fn assemble(
-    repo: &gix::Repository,
-    store: &ObjectStore,
-    graph: &Graph,
-    selection: &select::Selection,
-    introductions: &Introductions,
-    head_pairs: &rustc_hash::FxHashSet<(ObjectIndex, u32)>,
-    scanned: Scanned,
+    sources: Sources,
+    mut scanned: Scanned,
+    ref_targets: targets::TargetScan,
 ) -> Result<Report, HistoryError> {
+    let Sources {
+        repo,
+        store,
+        graph,
+        selection,
+        introductions,
+        head_pairs,
+        partial,
+    } = sources;
     let mut report = Report {
         command: "history".into(),
         ..Report::default()
@@ -430,6 +565,12 @@ fn assemble(
     for absent in &introductions.absent {
         named.push(absent.commit);
     }
+    named.extend(
+        introductions
+            .submodules
+            .iter()
+            .map(|gitlink| gitlink.commit),
+    );
     let mut missing_pairs: Vec<(ObjectIndex, u32)> = introductions
         .pairs()
         .filter(|&(blob, _)| !scanned.seen[blob as usize].load(Ordering::Relaxed))
@@ -457,7 +598,7 @@ fn assemble(
     for (position, &slot) in selection.order.iter().enumerate() {
         rank[slot as usize] = position as u32;
     }
-    let mut results = scanned.results;
+    let mut results = std::mem::take(&mut scanned.results);
     results.sort_by_cached_key(|result| {
         let commit = introductions.first[&(result.blob, result.path)];
         (rank[commit as usize], path_bytes(result.path))
@@ -493,53 +634,24 @@ fn assemble(
             }),
         }
     }
-    if !missing_pairs.is_empty() {
-        report.warnings.push(format!(
-            "{} blobs that history names are missing from the object database (a partial or damaged clone); \
-             they are listed as skipped and were not scanned",
-            missing_pairs.len()
-        ));
+    let unscanned = Unscanned {
+        repo,
+        store,
+        graph,
+        introductions,
+        infos: &infos,
+        partial,
+    };
+    let mut damage = selection.damage.clone();
+    damage.extend(unscanned.report(&mut report, &missing_pairs, &scanned));
+    if !damage.is_empty() {
+        return Err(HistoryError::damaged(&damage));
     }
-    for (blob, path) in missing_pairs {
-        let commit = introductions.first[&(blob, path)];
-        report.skipped.push(Skipped {
-            path: path_bytes(path),
-            blob: Some(store.objects.id(blob).to_string()),
-            commit: Some(infos[&commit].id.clone()),
-            reason: SkipReason::MissingObject,
-        });
-    }
-    let absent_trees = introductions.absent.iter().filter(|a| a.is_tree).count();
-    for absent in &introductions.absent {
-        let commit = &infos[&absent.commit].id;
-        let path = path_bytes(absent.path);
-        // Up to 10 missing trees get a warning each, more get a summary.
-        if absent.is_tree && absent_trees <= 10 {
-            let tree = match &absent.id {
-                Some(id) => format!("tree {id} at `{}`", path.as_bstr()),
-                None => "the root tree".to_string(),
-            };
-            report.warnings.push(format!(
-                "{tree} in commit {commit} is missing from the object database; the files under it were not scanned"
-            ));
-        }
-        report.skipped.push(Skipped {
-            path,
-            blob: if absent.is_tree {
-                None
-            } else {
-                absent.id.clone()
-            },
-            commit: Some(commit.clone()),
-            reason: SkipReason::MissingObject,
-        });
-    }
-    if absent_trees > 10 {
-        report.warnings.push(format!(
-            "{absent_trees} trees that history names are missing from the object database; \
-             the files under them were not scanned (they are listed as skipped)"
-        ));
-    }
+    matches.extend(ref_targets.matches);
+    report.skipped.extend(ref_targets.skipped);
+    report.warnings.extend(ref_targets.warnings);
+    scanned.blobs += ref_targets.blobs;
+    scanned.bytes += ref_targets.bytes;
     report
         .skipped
         .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.blob.cmp(&b.blob)));
@@ -556,6 +668,187 @@ fn assemble(
         history_truncated: selection.truncated,
     };
     Ok(report)
+}
+
+/// The maximum number of warnings about single missing or corrupt objects;
+/// beyond it, one warning gives the count.
+const MAX_OBJECT_WARNINGS: usize = 10;
+
+/// What [`Unscanned::report`] needs to list the objects history names but
+/// could not scan.
+struct Unscanned<'a> {
+    repo: &'a gix::Repository,
+    store: &'a ObjectStore,
+    graph: &'a Graph,
+    introductions: &'a Introductions,
+    infos: &'a rustc_hash::FxHashMap<u32, CommitInfo>,
+    partial: bool,
+}
+
+impl Unscanned<'_> {
+    /// Lists submodule commits, corrupt blobs and (in a partial clone)
+    /// missing trees and blobs as skipped, with warnings. Returns the
+    /// problems that make the scan fail: a missing object outside a partial
+    /// clone, and a tree that is corrupt or does not parse.
+    fn report(
+        &self,
+        report: &mut Report,
+        missing_pairs: &[(ObjectIndex, u32)],
+        scanned: &Scanned,
+    ) -> Vec<String> {
+        let mut damage = Vec::new();
+        let mut corrupt: rustc_hash::FxHashMap<ObjectIndex, &odb::Corrupt> =
+            rustc_hash::FxHashMap::default();
+        for entry in &scanned.corrupt {
+            corrupt.entry(entry.object).or_insert(entry);
+        }
+        let path_bytes = |path: u32| -> BString { self.introductions.paths.path(self.graph, path) };
+        let commit_id = |slot: u32| -> String { self.infos[&slot].id.clone() };
+
+        for gitlink in &self.introductions.submodules {
+            report.skipped.push(Skipped {
+                path: path_bytes(gitlink.path),
+                blob: Some(gitlink.id.to_string()),
+                commit: Some(commit_id(gitlink.commit)),
+                reason: SkipReason::Submodule,
+            });
+        }
+
+        let mut missing_blobs = 0usize;
+        let mut corrupt_blobs = Vec::new();
+        for &(blob, path) in missing_pairs {
+            let commit = commit_id(self.introductions.first[&(blob, path)]);
+            let id = self.store.objects.id(blob).to_owned();
+            let reason = if let Some(entry) = corrupt.get(&blob) {
+                if !corrupt_blobs.contains(&blob) {
+                    corrupt_blobs.push(blob);
+                    if corrupt_blobs.len() <= MAX_OBJECT_WARNINGS {
+                        report.warnings.push(format!(
+                            "blob {id} is corrupt ({}); it was not scanned (listed as skipped)",
+                            entry.reason
+                        ));
+                    }
+                }
+                SkipReason::CorruptObject
+            } else if self.partial {
+                missing_blobs += 1;
+                SkipReason::MissingObject
+            } else {
+                damage.push(format!(
+                    "blob {id} at {:?} in commit {commit} is missing from the object database",
+                    path_bytes(path).as_bstr()
+                ));
+                continue;
+            };
+            report.skipped.push(Skipped {
+                path: path_bytes(path),
+                blob: Some(id.to_string()),
+                commit: Some(commit),
+                reason,
+            });
+        }
+        if corrupt_blobs.len() > MAX_OBJECT_WARNINGS {
+            report.warnings.push(format!(
+                "{} blobs are corrupt; they were not scanned (listed as skipped)",
+                corrupt_blobs.len()
+            ));
+        }
+        if missing_blobs > 0 {
+            report.warnings.push(format!(
+                "{missing_blobs} blobs that history names are missing from this partial clone; \
+                 they are listed as skipped and were not scanned"
+            ));
+        }
+
+        let mut missing_trees = 0usize;
+        for absent in &self.introductions.absent {
+            let commit = commit_id(absent.commit);
+            let path = path_bytes(absent.path);
+            let id = absent.id.or_else(|| self.root_tree_id(absent.commit));
+            let kind = if absent.is_tree { "tree" } else { "blob" };
+            let what = match (id, absent.path == graph::ROOT_PATH) {
+                (Some(id), true) => format!("root tree {id} of commit {commit}"),
+                (None, _) => format!("the root tree of commit {commit}"),
+                (Some(id), false) => {
+                    format!("{kind} {id} at {:?} in commit {commit}", path.as_bstr())
+                }
+            };
+            let index = id.and_then(|id| self.store.objects.index(&id));
+            if let Some(index) = index {
+                // The object is there but did not decode as a tree.
+                let problem = match corrupt.get(&index) {
+                    Some(entry) => format!("{what} is corrupt ({})", entry.reason),
+                    None => format!("{what} is not a valid tree"),
+                };
+                damage.push(problem);
+                continue;
+            }
+            if !self.partial {
+                damage.push(format!("{what} is missing from the object database"));
+                continue;
+            }
+            if absent.is_tree {
+                missing_trees += 1;
+                if missing_trees <= MAX_OBJECT_WARNINGS {
+                    report.warnings.push(format!(
+                        "{what} is missing from this partial clone; the files under it were not scanned"
+                    ));
+                }
+            }
+            report.skipped.push(Skipped {
+                path,
+                blob: if absent.is_tree {
+                    None
+                } else {
+                    id.map(|id| id.to_string())
+                },
+                commit: Some(commit),
+                reason: SkipReason::MissingObject,
+            });
+        }
+        if missing_trees > MAX_OBJECT_WARNINGS {
+            report.warnings.push(format!(
+                "{missing_trees} trees that history names are missing from this partial clone; \
+                 the files under them were not scanned (they are listed as skipped)"
+            ));
+        }
+
+        // Corrupt objects that history does not need.
+        let unused = corrupt
+            .values()
+            .filter(|entry| {
+                let used = match entry.kind {
+                    CorruptKind::Blob => !self.introductions.paths_of(entry.object).is_empty(),
+                    CorruptKind::Metadata | CorruptKind::Unknown => false,
+                };
+                !used
+                    && !scanned.seen[entry.object as usize].load(Ordering::Relaxed)
+                    && self.graph.commit_slot(entry.object).is_none()
+                    && !self.introductions.absent.iter().any(|absent| {
+                        absent.id.as_deref() == Some(self.store.objects.id(entry.object))
+                    })
+            })
+            .count();
+        if unused > 0 {
+            report.warnings.push(format!(
+                "{unused} corrupt objects that the scanned history does not use were found; \
+                 run `git fsck --full` to list them"
+            ));
+        }
+        damage
+    }
+
+    /// Reads the root tree id of commit `slot` from its object.
+    fn root_tree_id(&self, slot: u32) -> Option<gix::ObjectId> {
+        let id = self
+            .store
+            .objects
+            .id(self.graph.commits[slot as usize].object);
+        let object = self.repo.find_object(id).ok()?;
+        gix::objs::CommitRefIter::from_bytes(&object.data, self.repo.object_hash())
+            .tree_id()
+            .ok()
+    }
 }
 
 #[cfg(test)]

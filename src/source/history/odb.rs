@@ -117,6 +117,31 @@ pub struct Pack {
 pub struct PackItem {
     offset: u64,
     object: ObjectIndex,
+    /// Set when the entry's bytes fail the CRC32 check of the pack index,
+    /// or when it is a delta against such an entry. The traversal still
+    /// decodes it (its children need a base) but never hands it to a
+    /// visitor.
+    corrupt: bool,
+}
+
+/// What is known of the type of a corrupt object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CorruptKind {
+    Blob,
+    /// A tree, commit or tag.
+    Metadata,
+    /// The object could not be read far enough to learn its type.
+    Unknown,
+}
+
+/// An object whose stored bytes fail a check: a pack entry whose CRC32
+/// differs from its index entry, or a loose object that does not
+/// decompress or hashes to a different id.
+#[derive(Clone, Debug)]
+pub struct Corrupt {
+    pub object: ObjectIndex,
+    pub kind: CorruptKind,
+    pub reason: String,
 }
 
 /// Pack entries split by the object type of their delta chain.
@@ -125,6 +150,8 @@ pub struct SplitEntries {
     pub metadata: Vec<PackItem>,
     /// Blobs, sorted by pack offset.
     pub blobs: Vec<PackItem>,
+    /// Entries that fail the CRC32 check, and the deltas based on them.
+    pub corrupt: Vec<Corrupt>,
 }
 
 impl Pack {
@@ -152,6 +179,11 @@ impl Pack {
     /// chains. A delta takes the type of its base. An offset delta's base
     /// always lies earlier in the pack, and a ref delta whose base comes
     /// later is resolved in further passes.
+    ///
+    /// Each entry's compressed bytes are checked against the CRC32 that a
+    /// version 2 pack index stores for it. Entries are contiguous, so an
+    /// entry ends where the next one starts. Version 1 indexes have no
+    /// CRC32, so their entries are not checked.
     pub fn split_by_kind(&self, objects: &ObjectTable) -> Result<SplitEntries, HistoryError> {
         let mut entries: Vec<(u64, u32)> = (0..self.index.num_objects())
             .map(|i| (self.index.pack_offset_at_index(i), i))
@@ -162,7 +194,18 @@ impl Pack {
         // 0 = not known yet, 1 = blob chain, 2 = metadata chain.
         let mut class = vec![0u8; entries.len()];
         let mut base_of = vec![usize::MAX; entries.len()];
-        for (position, &(offset, _)) in entries.iter().enumerate() {
+        let mut corrupt = vec![false; entries.len()];
+        let pack_end = self.data.pack_end() as u64;
+        for (position, &(offset, index_position)) in entries.iter().enumerate() {
+            let end = entries
+                .get(position + 1)
+                .map_or(pack_end, |&(next, _)| next);
+            if let Some(expected) = self.index.crc32_at_index(index_position) {
+                let bytes = self.data.entry_slice(offset..end).ok_or_else(|| {
+                    self.read_error(format!("entry at offset {offset} lies outside the pack"))
+                })?;
+                corrupt[position] = crc32fast::hash(bytes) != expected;
+            }
             let entry = self.data.entry(offset).map_err(|e| self.read_error(e))?;
             use pack::data::entry::Header;
             match entry.header {
@@ -176,6 +219,7 @@ impl Pack {
                         })?;
                     base_of[position] = base;
                     class[position] = class[base];
+                    corrupt[position] |= corrupt[base];
                 }
                 Header::RefDelta { base_id } => {
                     let base = self
@@ -188,6 +232,7 @@ impl Pack {
                         })?;
                     base_of[position] = base;
                     class[position] = class[base];
+                    corrupt[position] |= corrupt[base];
                 }
             }
         }
@@ -205,16 +250,55 @@ impl Pack {
                 return Err(self.read_error("delta chain without a base object"));
             }
         }
+        // A delta against a corrupt base decodes to wrong bytes too. Forward
+        // ref deltas can chain, so this repeats until nothing changes.
+        loop {
+            let mut changed = false;
+            for position in 0..corrupt.len() {
+                let base = base_of[position];
+                if base != usize::MAX && corrupt[base] && !corrupt[position] {
+                    corrupt[position] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
 
         let global = objects
             .indices_of_sorted((0..self.index.num_objects()).map(|i| self.index.oid_at_index(i)));
         let mut split = SplitEntries {
             metadata: Vec::new(),
             blobs: Vec::new(),
+            corrupt: Vec::new(),
         };
         for (position, &(offset, index_position)) in entries.iter().enumerate() {
             let object = global[index_position as usize];
-            let item = PackItem { offset, object };
+            let item = PackItem {
+                offset,
+                object,
+                corrupt: corrupt[position],
+            };
+            if item.corrupt {
+                let reason = if base_of[position] != usize::MAX && corrupt[base_of[position]] {
+                    "its delta base fails the CRC32 check"
+                } else {
+                    "its bytes fail the CRC32 check of the pack index"
+                };
+                split.corrupt.push(Corrupt {
+                    object,
+                    kind: if class[position] == 1 {
+                        CorruptKind::Blob
+                    } else {
+                        CorruptKind::Metadata
+                    },
+                    reason: format!(
+                        "{reason} (offset {offset} in {})",
+                        self.data.path().display()
+                    ),
+                });
+            }
             if class[position] == 1 {
                 split.blobs.push(item);
             } else {
@@ -232,6 +316,7 @@ impl Pack {
             let first = PackItem {
                 offset,
                 object: global[index_position as usize],
+                corrupt: corrupt[0],
             };
             for list in [&mut split.metadata, &mut split.blobs] {
                 if list.first().is_some_and(|item| item.offset != offset) {
@@ -292,6 +377,9 @@ impl Pack {
             &self.data,
             self.data.pack_end() as u64,
             move |item: &mut PackItem, _progress, context| {
+                if item.corrupt {
+                    return Ok(());
+                }
                 if let Some(kind) = context.entry.header.as_kind() {
                     visitor.visit(item.object, kind, context.decompressed);
                 }
@@ -434,11 +522,15 @@ impl ObjectStore {
     }
 
     /// Reads loose objects of the wanted kinds in parallel and hands each
-    /// to a clone of `visitor`. Unreadable loose objects are logged and
-    /// left out, so the caller reports them as missing if history needs
-    /// them.
-    pub fn visit_loose<V: Visitor + Sync>(&self, want_blobs: bool, visitor: V) {
+    /// to a clone of `visitor`. Each object read is hashed, because a loose
+    /// object file replaced by another object's file still decompresses.
+    /// Returns the corrupt objects of this pass: those of the wanted kinds
+    /// that hash to another id, and with `want_blobs` unset, those that do
+    /// not decompress at all, so that each is returned once over the two
+    /// passes.
+    pub fn visit_loose<V: Visitor + Sync>(&self, want_blobs: bool, visitor: V) -> Vec<Corrupt> {
         use rayon::prelude::*;
+        let corrupt = Mutex::new(Vec::new());
         self.loose_ids.par_iter().for_each_init(
             || (visitor.clone(), Vec::new()),
             |(visitor, buf), (id, store)| {
@@ -446,16 +538,47 @@ impl ObjectStore {
                     .objects
                     .index(id)
                     .expect("every loose id is in the table");
-                match self.loose[*store].try_find(id, buf) {
-                    Ok(Some(data)) => {
-                        if (data.kind == gix::objs::Kind::Blob) == want_blobs {
-                            visitor.visit(object, data.kind, data.data);
+                let problem = match self.loose[*store].try_find(id, buf) {
+                    Ok(Some(data)) if (data.kind == gix::objs::Kind::Blob) == want_blobs => {
+                        match gix::objs::compute_hash(self.hash, data.kind, data.data) {
+                            Ok(actual) if actual == *id => {
+                                visitor.visit(object, data.kind, data.data);
+                                None
+                            }
+                            Ok(actual) => Some((
+                                if want_blobs {
+                                    CorruptKind::Blob
+                                } else {
+                                    CorruptKind::Metadata
+                                },
+                                format!("the loose object file holds object {actual} instead"),
+                            )),
+                            Err(e) => Some((CorruptKind::Unknown, format!("hashing failed: {e}"))),
                         }
                     }
-                    Ok(None) => log::warn!("loose object {id} vanished while reading"),
-                    Err(e) => log::warn!("loose object {id} is unreadable: {e}"),
+                    Ok(Some(_)) => None,
+                    Ok(None) => {
+                        log::warn!("loose object {id} vanished while reading");
+                        None
+                    }
+                    Err(e) if !want_blobs => Some((
+                        CorruptKind::Unknown,
+                        format!("the loose object file is unreadable: {e}"),
+                    )),
+                    Err(_) => None,
+                };
+                if let Some((kind, reason)) = problem {
+                    log::debug!("loose object {id} is corrupt: {reason}");
+                    if let Ok(mut list) = corrupt.lock() {
+                        list.push(Corrupt {
+                            object,
+                            kind,
+                            reason,
+                        });
+                    }
                 }
             },
         );
+        corrupt.into_inner().unwrap_or_default()
     }
 }

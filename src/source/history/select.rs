@@ -29,8 +29,22 @@ pub struct Selection {
     /// Whether each commit slot is in the scanned set.
     pub selected: Vec<bool>,
     pub refs: Vec<RefTip>,
+    /// Refs that point to a tree or blob instead of a commit.
+    pub targets: Vec<(String, ObjectId)>,
     pub warnings: Vec<String>,
+    /// Refs and parents that name missing or corrupt objects. Any entry
+    /// makes the scan fail, because the history behind it was not read.
+    pub damage: Vec<String>,
     pub truncated: bool,
+}
+
+/// What selection needs to know about the repository's state.
+pub struct Context<'a> {
+    pub objects: &'a super::odb::ObjectTable,
+    /// Objects whose stored bytes fail their check, with the reason.
+    pub corrupt: &'a rustc_hash::FxHashMap<super::odb::ObjectIndex, String>,
+    /// True in a partial clone, where objects may be missing by design.
+    pub partial: bool,
 }
 
 impl Selection {
@@ -77,56 +91,109 @@ fn resolve_commit(
         })
 }
 
+/// Refs with the commit each points to, and the messages about refs that
+/// point to no readable commit.
+#[derive(Default)]
+struct RefListing {
+    tips: Vec<RefTip>,
+    /// Refs to a tree or blob (or anything else that is not a commit).
+    targets: Vec<(String, ObjectId)>,
+    warnings: Vec<String>,
+    damage: Vec<String>,
+}
+
+impl RefListing {
+    /// Adds ref `name` pointing to `id`. A ref to a missing or corrupt
+    /// object is damage, except a reflog entry (`is_reflog`), which git
+    /// itself lets expire, and a missing object in a partial clone.
+    fn add(
+        &mut self,
+        graph: &Graph,
+        context: &Context,
+        name: String,
+        id: ObjectId,
+        is_reflog: bool,
+    ) {
+        let object = context.objects.index(&id);
+        if let Some(commit) = object.and_then(|object| graph.commit_slot(object)) {
+            self.tips.push(RefTip { name, commit });
+            return;
+        }
+        match object {
+            None if is_reflog || context.partial => self.warnings.push(format!(
+                "ref {name} points to {id}, which is missing from the object database; it was not scanned"
+            )),
+            None => self.damage.push(format!(
+                "ref {name} points to {id}, which is missing from the object database"
+            )),
+            Some(object) => match context.corrupt.get(&object) {
+                Some(reason) if is_reflog => self.warnings.push(format!(
+                    "ref {name} points to {id}, which is corrupt ({reason}); it was not scanned"
+                )),
+                Some(reason) => self.damage.push(format!(
+                    "ref {name} points to {id}, which is corrupt ({reason})"
+                )),
+                None => self.targets.push((name, id)),
+            },
+        }
+    }
+}
+
 /// Lists every ref (and the entries of the `refs/stash` reflog) with the
 /// commit it points to. Refs that point to no commit are left out with a
-/// warning.
+/// warning, or recorded as damage when their object is missing or corrupt.
 fn list_refs(
     repo: &gix::Repository,
     graph: &Graph,
-    objects: &super::odb::ObjectTable,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<RefTip>, HistoryError> {
+    context: &Context,
+) -> Result<RefListing, HistoryError> {
     let read_error = |message: String| HistoryError::Read {
         what: "refs".into(),
         message,
     };
-    let mut tips = Vec::new();
-    let mut add = |name: String, id: ObjectId, warnings: &mut Vec<String>| {
-        let slot = objects
-            .index(&id)
-            .and_then(|object| graph.commit_slot(object));
-        match slot {
-            Some(commit) => tips.push(RefTip { name, commit }),
-            None => {
-                // NOTE: a ref to a tree or blob (a tag of a file) is not
-                // scanned: history scanning starts from commits only.
-                warnings.push(format!("ref {name} points to {id}, which is not a commit in this repository; it was not scanned"));
-            }
-        }
-    };
-
+    let mut listing = RefListing::default();
     let platform = repo.references().map_err(|e| read_error(e.to_string()))?;
     for reference in platform.all().map_err(|e| read_error(e.to_string()))? {
         let mut reference = match reference {
             Ok(reference) => reference,
             Err(e) => {
-                warnings.push(format!("unreadable ref skipped: {e}"));
+                listing.damage.push(format!("a ref is unreadable: {e}"));
                 continue;
             }
         };
         let name = reference.name().as_bstr().to_string();
+        // A symbolic ref whose target ref does not exist (such as
+        // refs/remotes/origin/HEAD after the remote's default branch was
+        // pruned) names no object, so git ignores it and so does this scan.
+        if let gix::refs::TargetRef::Symbolic(target) = reference.target()
+            && let Ok(None) = repo.try_find_reference(target)
+        {
+            listing.warnings.push(format!(
+                "symbolic ref {name} points to {}, which does not exist; it was skipped",
+                target.as_bstr()
+            ));
+            continue;
+        }
         match reference.peel_to_id() {
-            Ok(id) => add(name, id.detach(), warnings),
-            Err(e) => warnings.push(format!("ref {name} could not be resolved: {e}")),
+            Ok(id) => listing.add(graph, context, name, id.detach(), false),
+            Err(e) => listing
+                .damage
+                .push(format!("ref {name} could not be resolved: {e}")),
         }
     }
 
-    // A detached HEAD is a ref of its own.
-    if let Ok(head) = repo.head()
-        && head.is_detached()
-        && let Some(id) = head.id()
-    {
-        add("HEAD".into(), id.detach(), warnings);
+    // A detached HEAD is a ref of its own, and a symbolic HEAD that cannot
+    // be followed (a cycle) is damage. An unborn branch is not.
+    match repo.head() {
+        Ok(head) if head.is_detached() => {
+            if let Some(id) = head.id() {
+                listing.add(graph, context, "HEAD".into(), id.detach(), false);
+            }
+        }
+        Ok(_) => {}
+        Err(e) => listing
+            .damage
+            .push(format!("HEAD could not be resolved: {e}")),
     }
 
     // Older stash entries live only in the reflog of refs/stash.
@@ -135,11 +202,12 @@ fn list_refs(
         if let Ok(Some(lines)) = log.all() {
             let lines: Vec<_> = lines.filter_map(Result::ok).collect();
             for (n, line) in lines.iter().rev().enumerate().skip(1) {
-                add(format!("refs/stash@{{{n}}}"), line.new_oid(), warnings);
+                let name = format!("refs/stash@{{{n}}}");
+                listing.add(graph, context, name, line.new_oid(), true);
             }
         }
     }
-    Ok(tips)
+    Ok(listing)
 }
 
 /// Marks every commit reachable from `starts` (following present parents).
@@ -158,10 +226,12 @@ fn mark_ancestors(parents: impl Fn(u32) -> Vec<u32>, starts: &[u32], marks: &mut
 pub fn select(
     repo: &gix::Repository,
     graph: &Graph,
-    objects: &super::odb::ObjectTable,
+    context: &Context,
     options: &HistoryOptions,
 ) -> Result<Selection, HistoryError> {
+    let objects = context.objects;
     let mut warnings = Vec::new();
+    let mut damage = Vec::new();
     let shallow: FxHashSet<ObjectId> = match repo.shallow_commits() {
         Ok(Some(commits)) => commits.iter().copied().collect(),
         Ok(None) => FxHashSet::default(),
@@ -184,8 +254,8 @@ pub fn select(
     // Parents restricted to present commits; a shallow commit has none.
     let mut parent_ranges = Vec::with_capacity(graph.commits.len());
     let mut parent_slots = Vec::new();
-    let mut absent_parents = 0usize;
-    for commit in &graph.commits {
+    let mut absent_parents = Vec::new();
+    for (slot, commit) in graph.commits.iter().enumerate() {
         let start = parent_slots.len() as u32;
         if !shallow.contains(objects.id(commit.object)) {
             for parent in graph.parent_ids(commit) {
@@ -193,8 +263,8 @@ pub fn select(
                     .index(parent)
                     .and_then(|object| graph.commit_slot(object))
                 {
-                    Some(slot) => parent_slots.push(slot),
-                    None => absent_parents += 1,
+                    Some(parent) => parent_slots.push(parent),
+                    None => absent_parents.push((slot as u32, *parent)),
                 }
             }
         }
@@ -205,7 +275,11 @@ pub fn select(
         parent_slots[start as usize..(start + len) as usize].to_vec()
     };
 
-    let refs = list_refs(repo, graph, objects, &mut warnings)?;
+    let listing = list_refs(repo, graph, context)?;
+    let refs = listing.tips;
+    let targets = listing.targets;
+    warnings.extend(listing.warnings);
+    damage.extend(listing.damage);
     let mut include: Vec<u32> = Vec::new();
     let mut exclude: Vec<u32> = Vec::new();
     if let Some(range) = &options.range {
@@ -250,9 +324,19 @@ pub fn select(
         }
     }
 
-    if absent_parents > 0 {
-        warnings.push(format!(
-            "{absent_parents} parent commits are missing from the object database; history behind them was not scanned"
+    // Only a parent of a reachable commit matters: an unreachable commit
+    // with a missing parent is garbage that `git gc` would remove.
+    for (child, parent) in absent_parents {
+        if !reachable[child as usize] {
+            continue;
+        }
+        let state = match objects.index(&parent).and_then(|o| context.corrupt.get(&o)) {
+            Some(reason) => format!("corrupt ({reason})"),
+            None => "missing from the object database".to_string(),
+        };
+        damage.push(format!(
+            "commit {} has parent {parent}, which is {state}",
+            objects.id(graph.commits[child as usize].object)
         ));
     }
 
@@ -263,7 +347,9 @@ pub fn select(
         order,
         selected,
         refs,
+        targets,
         warnings,
+        damage,
         truncated,
     })
 }
