@@ -65,8 +65,10 @@ pub struct ScanLimits {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan the working tree: every file git would commit, plus tracked
-    /// files that a .gitignore now matches. Works on plain directories too.
+    /// Scan the working tree for secrets.
+    ///
+    /// Scans every file git would commit, plus tracked files that a
+    /// .gitignore now matches. Works on plain directories too.
     Scan {
         /// File or directory to scan.
         #[arg(default_value = ".")]
@@ -74,7 +76,10 @@ pub enum Command {
         #[command(flatten)]
         limits: ScanLimits,
     },
-    /// Scan every commit reachable from any ref, each unique blob once.
+    /// Scan every commit reachable from any ref for secrets.
+    ///
+    /// Each blob is read once and scanned once per path it was
+    /// introduced at; each finding names the commit that introduced it.
     History {
         /// Repository to scan.
         #[arg(default_value = ".")]
@@ -91,7 +96,9 @@ pub enum Command {
         #[command(flatten)]
         limits: ScanLimits,
     },
-    /// Show the configuration DataJoint 2.3.5 would resolve when started
+    /// Show where DataJoint would read its configuration from.
+    ///
+    /// Shows the configuration DataJoint 2.3.5 would resolve when started
     /// in DIR: each database.* and stores.* value with its source, the
     /// files it reads and whether git tracks them, look-alike files it
     /// ignores, and the error an import would raise. Exit status 1 when
@@ -122,7 +129,9 @@ pub enum Command {
         #[arg(long, value_name = "REV", requires = "repo")]
         commit: Option<String>,
     },
-    /// Check credential hygiene: every .secrets/ directory is ignored by a
+    /// Check that .secrets/ directories are git-ignored and private.
+    ///
+    /// Checks credential hygiene: every .secrets/ directory is ignored by a
     /// tracked .gitignore, contains no tracked file and is private (0700, files
     /// 0600, owned by you); .env, Terraform state and key files are ignored.
     /// Exit status 1 when problems remain.
@@ -135,7 +144,9 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
-    /// Scan what is staged for the next commit: the lines it adds to each
+    /// Scan what is staged for the next commit (pre-commit hook).
+    ///
+    /// Scans the lines the next commit adds to each
     /// added, modified or renamed file, read from the index. Used by the
     /// pre-commit hook.
     Staged {
@@ -145,8 +156,10 @@ pub enum Command {
         #[command(flatten)]
         limits: ScanLimits,
     },
-    /// Scan the commits a push adds. Used by the pre-push hook: git passes
-    /// the remote name and URL as arguments and the pushed refs on stdin.
+    /// Scan the commits a push adds (pre-push hook).
+    ///
+    /// Git passes the remote name and URL as arguments and the pushed refs
+    /// on stdin.
     /// Without arguments, reads the PRE_COMMIT_* variables that the
     /// pre-commit framework sets.
     PrePush {
