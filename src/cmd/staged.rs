@@ -246,14 +246,10 @@ fn write_advice(out: &mut dyn Write, report: &Report, job: Job) -> io::Result<()
     Ok(())
 }
 
-/// Returns `path` as text for a terminal: unchanged when it is printable
-/// UTF-8, otherwise quoted with escapes so control characters and invalid
-/// bytes cannot disturb the output.
+/// Returns `path` as text for a terminal, escaped the same way as in
+/// `scan` and `history` output, so two different names never print alike.
 pub fn display_path(path: &BStr) -> String {
-    match path.to_str() {
-        Ok(text) if !text.chars().any(char::is_control) => text.to_owned(),
-        _ => format!("{path:?}"),
-    }
+    crate::report::display_path(path.as_bytes())
 }
 
 /// Quotes `path` for a POSIX shell command line. A path that is not
@@ -331,9 +327,13 @@ mod tests {
 
     #[test]
     fn display_path_keeps_unicode() {
-        assert_eq!(
-            display_path(BStr::new("ünïcode näme.txt")),
-            "ünïcode näme.txt"
-        );
+        assert_eq!(display_path(BStr::new("ünïcode.txt")), "ünïcode.txt");
+    }
+
+    #[test]
+    fn display_path_tab_differs_from_backslash_t() {
+        let real_tab = display_path(BStr::new("tab\there.env"));
+        let backslash_t = display_path(BStr::new("tab\\there.env"));
+        assert_ne!(real_tab, backslash_t);
     }
 }
