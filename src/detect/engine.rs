@@ -240,15 +240,19 @@ impl<'a> TextScan<'a> {
         map: &dyn Fn(usize) -> usize,
     ) -> usize {
         let rule = &self.rules[index];
+        if rule.rule.operator_after_keyword && !has_operator_after(view, hit_start) {
+            return hit_end;
+        }
         let (window_start, window_end, cut) =
             window_around(view, hit_start, hit_end, rule.rule.multiline);
         let window = &view[window_start..window_end];
         // Checked before the path and the regex, whose matchers compile on
         // first use, so a rule whose literal never shows up costs nothing.
         let line_ok = rule.line_contains.is_empty()
-            || rule.line_contains.iter().any(|literal| {
-                memchr::memmem::find(&lower[window_start..window_end], literal).is_some()
-            });
+            || rule
+                .line_contains
+                .iter()
+                .any(|finder| finder.find(&lower[window_start..window_end]).is_some());
         if !line_ok {
             return window_end;
         }
@@ -488,6 +492,35 @@ impl<'a> TextScan<'a> {
             severity = lowered(severity);
         }
         severity
+    }
+}
+
+/// Returns whether the identifier starting at `start` is followed, after
+/// an optional closing quote or bracket and blanks, by an assignment
+/// operator: `=`, `:`, `<-` or `->`.
+fn has_operator_after(view: &[u8], start: usize) -> bool {
+    let rest = &view[start..];
+    let name_len = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        .unwrap_or(rest.len());
+    let mut rest = &rest[name_len..];
+    if let Some((&first, tail)) = rest.split_first()
+        && matches!(first, b'"' | b'\'' | b'`')
+    {
+        rest = tail;
+    }
+    if let Some(tail) = rest.strip_prefix(b"]") {
+        rest = tail;
+    }
+    let blanks = rest
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(rest.len());
+    match rest.get(blanks) {
+        Some(b'=' | b':') => true,
+        Some(b'<' | b'-') => matches!(rest.get(blanks + 1), Some(b'-' | b'>')),
+        _ => false,
     }
 }
 

@@ -53,6 +53,11 @@ pub struct Rule {
     /// line at a time, so a value never crosses a newline.
     #[serde(default)]
     pub multiline: bool,
+    /// The keyword is part of the assigned name, so a match needs an
+    /// assignment operator (`=`, `:`, `<-`, `->`) after the identifier
+    /// that holds the keyword. Hits without one skip the pattern.
+    #[serde(default)]
+    pub operator_after_keyword: bool,
     /// Path conditions on the repository-relative path.
     #[serde(default)]
     pub paths: PathCondition,
