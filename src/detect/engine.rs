@@ -323,7 +323,7 @@ impl<'a> TextScan<'a> {
                     ));
             if !context_ok || !self.accepts(index, pattern, &groups, value, bare) {
                 // Retrying inside a long rejected value would rescan it
-                // once per byte; no accepted value is that long.
+                // once per byte, so the search resumes after it.
                 at = if value.len() > MAX_RETRY_VALUE {
                     secret_end
                 } else {
