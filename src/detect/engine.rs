@@ -11,7 +11,7 @@ use super::filters;
 use super::keywords::{Hit, KeywordSearch};
 use super::text::{line_end, line_start};
 use crate::finding::Severity;
-use crate::rules::{Filter, Normalize, RuleKind, SeverityAdjust};
+use crate::rules::{Filter, KeywordContext, Normalize, RuleKind, SeverityAdjust};
 
 /// How far a single-line rule's window reaches back from a keyword hit and
 /// ahead of it, in bytes; lines shorter than that are taken whole.
@@ -240,7 +240,12 @@ impl<'a> TextScan<'a> {
         map: &dyn Fn(usize) -> usize,
     ) -> usize {
         let rule = &self.rules[index];
-        if rule.rule.operator_after_keyword && !has_operator_after(view, hit_start) {
+        let context_found = match rule.rule.keyword_context {
+            None => true,
+            Some(KeywordContext::Assignment) => has_operator_after(view, hit_start),
+            Some(KeywordContext::UrlUserinfo) => has_userinfo_after(view, hit_end),
+        };
+        if !context_found {
             return hit_end;
         }
         let (window_start, window_end, cut) =
@@ -493,6 +498,17 @@ impl<'a> TextScan<'a> {
         }
         severity
     }
+}
+
+/// Returns whether a URL's authority starting at `start` contains an `@`,
+/// so it may carry `user:password@`.
+fn has_userinfo_after(view: &[u8], start: usize) -> bool {
+    let authority = &view[start..(start + LINE_AHEAD).min(view.len())];
+    let end = authority
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || matches!(b, b'/' | b'"' | b'\'' | b'<' | b'>'))
+        .unwrap_or(authority.len());
+    memchr::memchr(b'@', &authority[..end]).is_some()
 }
 
 /// Returns whether the identifier starting at `start` is followed, after
