@@ -181,6 +181,7 @@ impl<'a> TextScan<'a> {
         hits.clear();
         prefilter.search.find(lower, &mut hits);
         for hit in &hits {
+            let mut line_window = None;
             if is_base {
                 if hit.start >= line.1 {
                     line = (
@@ -198,7 +199,7 @@ impl<'a> TextScan<'a> {
                     continue;
                 }
                 progress[index].scanned_end =
-                    self.run_rule(index, view, lower, hit.start, hit.end, map);
+                    self.run_rule(index, view, lower, hit, &mut line_window, map);
             }
         }
         self.hits = hits;
@@ -235,10 +236,11 @@ impl<'a> TextScan<'a> {
         index: usize,
         view: &[u8],
         lower: &[u8],
-        hit_start: usize,
-        hit_end: usize,
+        hit: &Hit,
+        line_window: &mut Option<(usize, usize, bool)>,
         map: &dyn Fn(usize) -> usize,
     ) -> usize {
+        let (hit_start, hit_end) = (hit.start, hit.end);
         let rule = &self.rules[index];
         let context_found = match rule.rule.keyword_context {
             None => true,
@@ -248,8 +250,12 @@ impl<'a> TextScan<'a> {
         if !context_found {
             return hit_end;
         }
-        let (window_start, window_end, cut) =
-            window_around(view, hit_start, hit_end, rule.rule.multiline);
+        // Single-line rules share the window of one hit.
+        let (window_start, window_end, cut) = if rule.rule.multiline {
+            window_around(view, hit_start, hit_end, true)
+        } else {
+            *line_window.get_or_insert_with(|| window_around(view, hit_start, hit_end, false))
+        };
         let window = &view[window_start..window_end];
         // Checked before the path and the regex, whose matchers compile on
         // first use, so a rule whose literal never shows up costs nothing.
