@@ -128,8 +128,9 @@ pub(crate) struct CompiledRule {
     pub(crate) rule: Rule,
     pub(crate) id: Arc<str>,
     pub(crate) description: Arc<str>,
-    /// `line_contains` in lower case.
-    pub(crate) line_contains: Vec<Vec<u8>>,
+    /// Searchers for `line_contains` in lower case, built once because a
+    /// rule checks them on every keyword hit.
+    pub(crate) line_contains: Vec<memchr::memmem::Finder<'static>>,
     /// Keywords in lower case; a path rule with keywords only looks at
     /// paths that contain one.
     pub(crate) keywords: Vec<Vec<u8>>,
@@ -145,7 +146,9 @@ impl CompiledRule {
             line_contains: rule
                 .line_contains
                 .iter()
-                .map(|literal| literal.as_bytes().to_ascii_lowercase())
+                .map(|literal| {
+                    memchr::memmem::Finder::new(&literal.to_ascii_lowercase()).into_owned()
+                })
                 .collect(),
             keywords: rule
                 .keywords

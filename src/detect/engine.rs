@@ -11,7 +11,7 @@ use super::filters;
 use super::keywords::{Hit, KeywordSearch};
 use super::text::{line_end, line_start};
 use crate::finding::Severity;
-use crate::rules::{Filter, Normalize, RuleKind, SeverityAdjust};
+use crate::rules::{Filter, KeywordContext, Normalize, RuleKind, SeverityAdjust};
 
 /// How far a single-line rule's window reaches back from a keyword hit and
 /// ahead of it, in bytes; lines shorter than that are taken whole.
@@ -181,6 +181,7 @@ impl<'a> TextScan<'a> {
         hits.clear();
         prefilter.search.find(lower, &mut hits);
         for hit in &hits {
+            let mut line_window = None;
             if is_base {
                 if hit.start >= line.1 {
                     line = (
@@ -198,7 +199,7 @@ impl<'a> TextScan<'a> {
                     continue;
                 }
                 progress[index].scanned_end =
-                    self.run_rule(index, view, lower, hit.start, hit.end, map);
+                    self.run_rule(index, view, lower, hit, &mut line_window, map);
             }
         }
         self.hits = hits;
@@ -235,20 +236,34 @@ impl<'a> TextScan<'a> {
         index: usize,
         view: &[u8],
         lower: &[u8],
-        hit_start: usize,
-        hit_end: usize,
+        hit: &Hit,
+        line_window: &mut Option<(usize, usize, bool)>,
         map: &dyn Fn(usize) -> usize,
     ) -> usize {
+        let (hit_start, hit_end) = (hit.start, hit.end);
         let rule = &self.rules[index];
-        let (window_start, window_end, cut) =
-            window_around(view, hit_start, hit_end, rule.rule.multiline);
+        let context_found = match rule.rule.keyword_context {
+            None => true,
+            Some(KeywordContext::Assignment) => has_operator_after(view, hit_start),
+            Some(KeywordContext::UrlUserinfo) => has_userinfo_after(view, hit_end),
+        };
+        if !context_found {
+            return hit_end;
+        }
+        // Single-line rules share the window of one hit.
+        let (window_start, window_end, cut) = if rule.rule.multiline {
+            window_around(view, hit_start, hit_end, true)
+        } else {
+            *line_window.get_or_insert_with(|| window_around(view, hit_start, hit_end, false))
+        };
         let window = &view[window_start..window_end];
         // Checked before the path and the regex, whose matchers compile on
         // first use, so a rule whose literal never shows up costs nothing.
         let line_ok = rule.line_contains.is_empty()
-            || rule.line_contains.iter().any(|literal| {
-                memchr::memmem::find(&lower[window_start..window_end], literal).is_some()
-            });
+            || rule
+                .line_contains
+                .iter()
+                .any(|finder| finder.find(&lower[window_start..window_end]).is_some());
         if !line_ok {
             return window_end;
         }
@@ -319,7 +334,7 @@ impl<'a> TextScan<'a> {
                     ));
             if !context_ok || !self.accepts(index, pattern, &groups, value, bare) {
                 // Retrying inside a long rejected value would rescan it
-                // once per byte; no accepted value is that long.
+                // once per byte, so the search resumes after it.
                 at = if value.len() > MAX_RETRY_VALUE {
                     secret_end
                 } else {
@@ -488,6 +503,46 @@ impl<'a> TextScan<'a> {
             severity = lowered(severity);
         }
         severity
+    }
+}
+
+/// Returns whether a URL's authority starting at `start` contains an `@`,
+/// so it may carry `user:password@`.
+fn has_userinfo_after(view: &[u8], start: usize) -> bool {
+    let authority = &view[start..(start + LINE_AHEAD).min(view.len())];
+    let end = authority
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || matches!(b, b'/' | b'"' | b'\'' | b'<' | b'>'))
+        .unwrap_or(authority.len());
+    memchr::memchr(b'@', &authority[..end]).is_some()
+}
+
+/// Returns whether the identifier starting at `start` is followed, after
+/// an optional closing quote or bracket and blanks, by an assignment
+/// operator: `=`, `:`, `<-` or `->`.
+fn has_operator_after(view: &[u8], start: usize) -> bool {
+    let rest = &view[start..];
+    let name_len = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        .unwrap_or(rest.len());
+    let mut rest = &rest[name_len..];
+    if let Some((&first, tail)) = rest.split_first()
+        && matches!(first, b'"' | b'\'' | b'`')
+    {
+        rest = tail;
+    }
+    if let Some(tail) = rest.strip_prefix(b"]") {
+        rest = tail;
+    }
+    let blanks = rest
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(rest.len());
+    match rest.get(blanks) {
+        Some(b'=' | b':') => true,
+        Some(b'<' | b'-') => matches!(rest.get(blanks + 1), Some(b'-' | b'>')),
+        _ => false,
     }
 }
 

@@ -61,6 +61,14 @@ pub(crate) fn is_reference(value: &[u8]) -> bool {
     if contains(value, b"{{") || value.starts_with(b"#{") || contains(value, b"<<") {
         return true;
     }
+    // `{credentials[`: the start of an f-string expression whose inner
+    // quote ended the captured string early.
+    let unclosed_expression = value.starts_with(b"{")
+        && !value.contains(&b'}')
+        && value.iter().any(|&b| matches!(b, b'[' | b'('));
+    if unclosed_expression {
+        return true;
+    }
     if value.find(b"%(").is_some() && value.find(b")s").is_some() {
         return true;
     }

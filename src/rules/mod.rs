@@ -53,6 +53,9 @@ pub struct Rule {
     /// line at a time, so a value never crosses a newline.
     #[serde(default)]
     pub multiline: bool,
+    /// Text that must follow a keyword hit for the pattern to run there.
+    #[serde(default)]
+    pub keyword_context: Option<KeywordContext>,
     /// Path conditions on the repository-relative path.
     #[serde(default)]
     pub paths: PathCondition,
@@ -131,6 +134,19 @@ impl PathCondition {
             && self.include_globs.is_empty()
             && self.exclude_globs.is_empty()
     }
+}
+
+/// What a rule needs right after a keyword hit; hits without it skip the
+/// pattern, which saves work where the keyword is common.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeywordContext {
+    /// The keyword is part of an assigned name: the identifier holding it
+    /// is followed by `=`, `:`, `<-` or `->`.
+    Assignment,
+    /// The keyword is `://`: a `user:password@` part follows before any
+    /// `/`, blank or quote.
+    UrlUserinfo,
 }
 
 /// A check that rejects matched values which are not literal secrets.
