@@ -393,3 +393,12 @@ fn sarif_output_shape() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn inline_allow_counted_as_ignored() {
+    let repo = TempRepo::new();
+    repo.write("a.py", format!("token = \"{PAT}\"  # tightlip:allow\n"));
+    let output = repo.tightlip(&["scan", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(json_of(&output)["stats"]["ignored"], 1);
+}

@@ -23,6 +23,7 @@ pub fn run(
             report.root = repo.workdir().map(Path::to_path_buf);
         }
     }
+    report.stats.ignored += detector.suppressed();
     let whole_history =
         options.range.is_none() && options.since_commit.is_none() && options.git_ref.is_none();
     super::emit_with(&report, global, whole_history)

@@ -63,7 +63,7 @@ pub fn emit_with(
     if let Some(root) = &report.root {
         let ignore = crate::ignore_file::IgnoreList::load(root)?;
         let applied = ignore.apply(&mut report);
-        report.stats.ignored = applied.removed as u64;
+        report.stats.ignored += applied.removed as u64;
         if warn_unused_ignores {
             for line in applied.unused_lines {
                 report.warnings.push(format!(

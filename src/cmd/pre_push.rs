@@ -49,6 +49,7 @@ pub fn run(global: &GlobalArgs, remote: Option<&str>, limits: &ScanLimits) -> an
     })?;
     let mut report = scan_push(&repo, &remote, &updates, &detector)?;
     report.root = repo.workdir().map(Path::to_path_buf);
+    report.stats.ignored += detector.suppressed();
     finish(report, global, Job::Push)
 }
 

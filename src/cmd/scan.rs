@@ -38,6 +38,7 @@ pub fn run(path: &Path, limits: &ScanLimits, global: &GlobalArgs) -> anyhow::Res
             .collect();
         report.findings.extend(hygiene);
     }
+    report.stats.ignored += detector.suppressed();
     super::emit(&report, global)
 }
 

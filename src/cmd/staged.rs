@@ -54,6 +54,7 @@ pub fn run(global: &GlobalArgs, path: &Path, limits: &ScanLimits) -> anyhow::Res
     }
 
     let unborn_head = repo.head().is_ok_and(|head| head.is_unborn());
+    report.stats.ignored += detector.suppressed();
     finish(report, global, Job::Commit { unborn_head })
 }
 
@@ -78,7 +79,7 @@ pub fn finish(mut report: Report, global: &GlobalArgs, job: Job) -> anyhow::Resu
     }
     if let Some(root) = &report.root {
         let ignore = IgnoreList::load(root)?;
-        report.stats.ignored = ignore.apply(&mut report).removed as u64;
+        report.stats.ignored += ignore.apply(&mut report).removed as u64;
     }
     let code = if report.findings.is_empty() {
         EXIT_CLEAN

@@ -65,6 +65,8 @@ pub struct Detector {
     rules: Vec<CompiledRule>,
     path_rules: Vec<usize>,
     prefilter: Prefilter,
+    /// Matches suppressed by inline allow comments over every scan so far.
+    suppressed: std::sync::atomic::AtomicU64,
 }
 
 /// Inline comments that suppress the match starting on their line.
@@ -95,6 +97,7 @@ impl Detector {
             rules,
             path_rules,
             prefilter,
+            suppressed: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -124,10 +127,16 @@ impl Detector {
     ///
     /// Path rules fire even when the content is too large or binary (a
     /// committed `.p12` is binary), and the blob then counts as scanned.
-    /// Matches suppressed by an inline allow comment are dropped; use
-    /// [`Detector::scan_with_stats`] to count them.
+    /// Matches suppressed by an inline allow comment are dropped and
+    /// counted in [`Detector::suppressed`].
     pub fn scan(&self, path: &BStr, data: &[u8]) -> BlobScan {
         self.scan_with_stats(path, data).0
+    }
+
+    /// Returns how many matches inline allow comments suppressed over every
+    /// scan this detector has run, so reports can count them as ignored.
+    pub fn suppressed(&self) -> u64 {
+        self.suppressed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Scans one blob like [`Detector::scan`] and also returns counts that
@@ -136,6 +145,10 @@ impl Detector {
     pub fn scan_with_stats(&self, path: &BStr, data: &[u8]) -> (BlobScan, ScanStats) {
         let mut stats = ScanStats::default();
         let scan = self.scan_counting(path, data, &mut stats);
+        if stats.suppressed > 0 {
+            self.suppressed
+                .fetch_add(stats.suppressed, std::sync::atomic::Ordering::Relaxed);
+        }
         (scan, stats)
     }
 
