@@ -41,9 +41,10 @@
 //! Every object read is checked: pack entries against the CRC32 of their
 //! pack index entry (in [`odb`], one sequential pass over each pack) and
 //! loose objects by hashing them. A corrupt blob is listed as skipped, and
-//! a corrupt tree or commit that history needs fails the scan. Decoded pack
-//! objects are not hashed, so a pack built with wrong content under valid
-//! CRC32s would go unnoticed, as it would by `git cat-file`.
+//! a corrupt tree or commit that history needs fails the scan.
+//! NOTE: decoded pack objects are not hashed, so a pack written with wrong
+//! content under matching CRC32s goes unnoticed here; `git fsck` hashes
+//! every object.
 //!
 //! Refs that point straight at a tree or blob are scanned through the
 //! repository ([`targets`]), and submodule entries are listed as skipped.
