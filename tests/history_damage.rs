@@ -413,3 +413,21 @@ fn dangling_symbolic_ref_warns() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn missing_tip_commit_named() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "x\n");
+    let commit = repo.commit_all("one");
+    std::fs::remove_file(loose_object_path(&repo, &commit)).expect("remove commit");
+
+    let output = repo.tightlip(&["history", "."]);
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains(&format!("points to {commit}, which is missing")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("git fsck"), "{stderr}");
+}
