@@ -160,13 +160,13 @@ pub fn scan_history(
         corrupt.extend(split.corrupt);
     }
     let mut graph = Graph::build(&store, metadata, options.threads, &mut corrupt)?;
-    let corrupt_metadata: rustc_hash::FxHashMap<ObjectIndex, String> = corrupt
+    let corrupt_by_object: rustc_hash::FxHashMap<ObjectIndex, String> = corrupt
         .iter()
         .map(|c| (c.object, c.reason.clone()))
         .collect();
     let context = select::Context {
         objects: &store.objects,
-        corrupt: &corrupt_metadata,
+        corrupt: &corrupt_by_object,
         partial,
     };
     log::debug!(
