@@ -220,10 +220,10 @@ fn corrupt_pack_entry_not_scanned() {
     repo.write("a.py", &content);
     repo.commit_all("one");
     let blob = repo.git(&["rev-parse", "HEAD:a.py"]);
-    // Without compression, zlib stores the file's bytes as they are, so the
-    // test can change some of them and fix the stream's Adler-32: the entry
-    // then inflates cleanly to other content with the key intact, and only
-    // the CRC32 check of the pack index can tell.
+    // Without compression, zlib stores the file's bytes as they are. The
+    // test changes some of them and fixes the stream's Adler-32, so the
+    // entry inflates cleanly to other content with the key intact. Only the
+    // CRC32 check of the pack index can tell.
     repo.git(&["-c", "pack.compression=0", "repack", "-q", "-a", "-d", "-F"]);
     repo.git(&["prune"]);
     let pack = std::fs::read_dir(repo.path().join(".git/objects/pack"))
@@ -412,4 +412,22 @@ fn dangling_symbolic_ref_warns() {
             .contains("refs/remotes/origin/HEAD")),
         "{warnings:?}"
     );
+}
+
+#[test]
+fn missing_tip_commit_named() {
+    let repo = TempRepo::new();
+    repo.write("a.txt", "x\n");
+    let commit = repo.commit_all("one");
+    std::fs::remove_file(loose_object_path(&repo, &commit)).expect("remove commit");
+
+    let output = repo.tightlip(&["history", "."]);
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains(&format!("points to {commit}, which is missing")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("git fsck"), "{stderr}");
 }

@@ -34,8 +34,20 @@
 //!
 //! A shallow clone's boundary commits count as root commits that add all
 //! their files, and the report warns that history is truncated. A tree or
-//! blob that history names but the repository lacks (a partial clone) is
-//! reported as skipped, never silently ignored.
+//! blob that history names but a partial clone lacks is reported as
+//! skipped, never silently ignored. Outside a partial clone, a missing
+//! tree, blob, commit or ref target fails the scan ([`HistoryError::Damaged`]).
+//!
+//! Every object read is checked: pack entries against the CRC32 of their
+//! pack index entry (in [`odb`], one sequential pass over each pack) and
+//! loose objects by hashing them. A corrupt blob is listed as skipped, and
+//! a corrupt tree or commit that history needs fails the scan.
+//! NOTE: decoded pack objects are not hashed, so a pack written with wrong
+//! content under matching CRC32s goes unnoticed here; `git fsck` hashes
+//! every object.
+//!
+//! Refs that point straight at a tree or blob are scanned through the
+//! repository ([`targets`]), and submodule entries are listed as skipped.
 
 mod graph;
 mod intro;
@@ -148,13 +160,13 @@ pub fn scan_history(
         corrupt.extend(split.corrupt);
     }
     let mut graph = Graph::build(&store, metadata, options.threads, &mut corrupt)?;
-    let corrupt_metadata: rustc_hash::FxHashMap<ObjectIndex, String> = corrupt
+    let corrupt_by_object: rustc_hash::FxHashMap<ObjectIndex, String> = corrupt
         .iter()
         .map(|c| (c.object, c.reason.clone()))
         .collect();
     let context = select::Context {
         objects: &store.objects,
-        corrupt: &corrupt_metadata,
+        corrupt: &corrupt_by_object,
         partial,
     };
     log::debug!(

@@ -174,6 +174,14 @@ fn list_refs(
             ));
             continue;
         }
+        // A ref straight to a missing object gets the plain message from
+        // `add` rather than the peeling error.
+        if let gix::refs::TargetRef::Object(id) = reference.target()
+            && context.objects.index(id).is_none()
+        {
+            listing.add(graph, context, name, id.to_owned(), false);
+            continue;
+        }
         match reference.peel_to_id() {
             Ok(id) => listing.add(graph, context, name, id.detach(), false),
             Err(e) => listing

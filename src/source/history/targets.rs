@@ -100,13 +100,13 @@ struct Scanner<'a> {
 
 impl Scanner<'_> {
     fn skip(&mut self, name: &str, path: BString, id: ObjectId, reason: SkipReason) {
+        log::debug!("ref {name}: object {id} skipped ({reason})");
         self.out.skipped.push(Skipped {
             path,
             blob: Some(id.to_string()),
             commit: None,
             reason,
         });
-        log::debug!("ref {name}: {id} skipped");
     }
 
     fn blob(&mut self, name: &str, path: BString, id: ObjectId, data: &[u8], in_head: bool) {
