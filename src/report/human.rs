@@ -135,9 +135,11 @@ fn describe_location(location: &Location) -> String {
         let short = &commit.id[..commit.id.len().min(12)];
         let day = &commit.date[..commit.date.len().min(10)];
         text.push_str(&format!("  commit {short} ({day}, {})", commit.author));
-        if !location.refs.is_empty() {
-            text.push_str(&format!("  refs: {}", location.refs.join(", ")));
-        }
+    }
+    // A ref that points straight at a tree or blob gives a location with
+    // refs but no commit.
+    if !location.refs.is_empty() {
+        text.push_str(&format!("  refs: {}", location.refs.join(", ")));
     }
     text
 }
