@@ -62,3 +62,58 @@ fn dj_config_nested_key_newline_before_colon() {
     let found = content("datajoint.json", data);
     assert_eq!(found, one("datajoint.config-password", 5));
 }
+
+/// Asserts that `assignment`, as line 2 of `path` after `comment`, gives
+/// exactly one content match, on line 2.
+fn assert_line_two(path: &str, comment: &str, assignment: &str) {
+    let found = content(path, &format!("{comment}\n{assignment}\n"));
+    let lines: Vec<u32> = found.iter().map(|(_, line)| *line).collect();
+    assert_eq!(lines, vec![2], "{assignment:?}: {found:?}");
+}
+
+#[test]
+fn joined_name_pgpassword_export() {
+    assert_line_two(
+        "scripts/db.sh",
+        "#!/bin/sh",
+        "export PGPASSWORD=Lk3Jh6Gf9Ds2Ap5Oi8Uy",
+    );
+}
+
+#[test]
+fn joined_name_pgpassword_command_prefix() {
+    assert_line_two(
+        "scripts/psql.sh",
+        "#!/bin/sh",
+        "PGPASSWORD=Lk3Jh6Gf9Ds2Ap5Oi8Uy psql -h db.example.org -U app",
+    );
+}
+
+#[test]
+fn joined_name_lowercase() {
+    assert_line_two("app/db.py", "# settings", "dbpassword = \"Hq3Wr6Ty9Ui2Op5As8Df\"");
+    assert_line_two("app/db.py", "# settings", "DBPASSWORD=\"Hq3Wr6Ty9Ui2Op5As8Df\"");
+    assert_line_two("app/db.py", "# settings", "mypassword = \"Hq3Wr6Ty9Ui2Op5As8Df\"");
+}
+
+#[test]
+fn joined_name_other_endings() {
+    assert_line_two("scripts/db.sh", "#!/bin/sh", "export MYSQL_PWD=Lk3Jh6Gf9Ds2Ap5Oi8Uy");
+    assert_line_two("app.env.sh", "#!/bin/sh", "APITOKEN=Lk3Jh6Gf9Ds2Ap5Oi8Uy");
+    assert_line_two("conf/app.ini", "; app", "clientsecret = Lk3Jh6Gf9Ds2Ap5Oi8Uy");
+    assert_line_two("conf/app.ini", "; app", "smtppasswd = Lk3Jh6Gf9Ds2Ap5Oi8Uy");
+}
+
+#[test]
+fn joined_name_ordinary_words_ignored() {
+    for line in [
+        "compass = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
+        "passwordless = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
+        "tokenizer = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
+        "bypass = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
+        "monkey = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
+    ] {
+        let found = content("app/settings.py", line);
+        assert_eq!(found, vec![], "{line:?}");
+    }
+}
