@@ -91,16 +91,36 @@ fn joined_name_pgpassword_command_prefix() {
 
 #[test]
 fn joined_name_lowercase() {
-    assert_line_two("app/db.py", "# settings", "dbpassword = \"Hq3Wr6Ty9Ui2Op5As8Df\"");
-    assert_line_two("app/db.py", "# settings", "DBPASSWORD=\"Hq3Wr6Ty9Ui2Op5As8Df\"");
-    assert_line_two("app/db.py", "# settings", "mypassword = \"Hq3Wr6Ty9Ui2Op5As8Df\"");
+    assert_line_two(
+        "app/db.py",
+        "# settings",
+        "dbpassword = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
+    );
+    assert_line_two(
+        "app/db.py",
+        "# settings",
+        "DBPASSWORD=\"Hq3Wr6Ty9Ui2Op5As8Df\"",
+    );
+    assert_line_two(
+        "app/db.py",
+        "# settings",
+        "mypassword = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
+    );
 }
 
 #[test]
 fn joined_name_other_endings() {
-    assert_line_two("scripts/db.sh", "#!/bin/sh", "export MYSQL_PWD=Lk3Jh6Gf9Ds2Ap5Oi8Uy");
+    assert_line_two(
+        "scripts/db.sh",
+        "#!/bin/sh",
+        "export MYSQL_PWD=Lk3Jh6Gf9Ds2Ap5Oi8Uy",
+    );
     assert_line_two("app.env.sh", "#!/bin/sh", "APITOKEN=Lk3Jh6Gf9Ds2Ap5Oi8Uy");
-    assert_line_two("conf/app.ini", "; app", "clientsecret = Lk3Jh6Gf9Ds2Ap5Oi8Uy");
+    assert_line_two(
+        "conf/app.ini",
+        "; app",
+        "clientsecret = Lk3Jh6Gf9Ds2Ap5Oi8Uy",
+    );
     assert_line_two("conf/app.ini", "; app", "smtppasswd = Lk3Jh6Gf9Ds2Ap5Oi8Uy");
 }
 
@@ -115,5 +135,68 @@ fn joined_name_ordinary_words_ignored() {
     ] {
         let found = content("app/settings.py", line);
         assert_eq!(found, vec![], "{line:?}");
+    }
+}
+
+const KEY_LINE_1: &str = "UctOiCalYTMveTtJI1wvm58GOxkCegdN0UrWaSc+xxNBtOs2WkK0XEEGcRRNPMQX";
+const KEY_LINE_2: &str = "wEXcljxonj4Pb5UHAF63L1UMT41DLW8hsASbeYUNkeDcFutylBfNpGWFlBph/J+i";
+
+/// Returns the fingerprint of every content match.
+fn fingerprints(path: &str, data: &str) -> Vec<String> {
+    match detector().scan(BStr::new(path), data.as_bytes()) {
+        BlobScan::Scanned(matches) => matches
+            .iter()
+            .filter(|m| m.kind == MatchKind::Content)
+            .map(|m| m.fingerprint.clone())
+            .collect(),
+        BlobScan::Skipped(reason) => panic!("{path} skipped: {reason}"),
+    }
+}
+
+#[test]
+fn pem_commented_out_each_prefix() {
+    for (path, prefix) in [
+        ("deploy/setup.sh", "# "),
+        ("src/keys.ts", "// "),
+        ("db/seed.sql", "-- "),
+        ("conf/app.ini", "; "),
+    ] {
+        let data = format!(
+            "first line\n{prefix}-----BEGIN RSA PRIVATE KEY-----\n{prefix}{KEY_LINE_1}\n\
+             {prefix}{KEY_LINE_2}\n{prefix}-----END RSA PRIVATE KEY-----\n"
+        );
+        assert_eq!(
+            content(path, &data),
+            one("private-key.block", 2),
+            "prefix {prefix:?}"
+        );
+    }
+}
+
+#[test]
+fn pem_commented_out_same_fingerprint() {
+    let plain = format!(
+        "-----BEGIN EC PRIVATE KEY-----\n{KEY_LINE_1}\n{KEY_LINE_2}\n-----END EC PRIVATE KEY-----\n"
+    );
+    let commented = format!(
+        "// -----BEGIN EC PRIVATE KEY-----\n// {KEY_LINE_1}\n// {KEY_LINE_2}\n// -----END EC PRIVATE KEY-----\n"
+    );
+    let plain_prints = fingerprints("a.txt", &plain);
+    assert_eq!(plain_prints.len(), 1);
+    assert_eq!(fingerprints("src/keys.ts", &commented), plain_prints);
+}
+
+#[test]
+fn pem_in_xml_character_references() {
+    for newline in ["&#10;", "&#xA;", "&#13;&#10;", "&#xd;&#xa;"] {
+        let data = format!(
+            "<keys>\n<key>-----BEGIN DSA PRIVATE KEY-----{newline}{KEY_LINE_1}{newline}\
+             {KEY_LINE_2}{newline}-----END DSA PRIVATE KEY-----</key>\n</keys>\n"
+        );
+        assert_eq!(
+            content("conf/keys.xml", &data),
+            one("private-key.block", 2),
+            "line break {newline:?}"
+        );
     }
 }
