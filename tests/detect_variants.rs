@@ -200,3 +200,42 @@ fn pem_in_xml_character_references() {
         );
     }
 }
+
+#[test]
+fn dj_pass_kubernetes_env_entry() {
+    let data = "spec:\n  containers:\n    - name: worker\n      env:\n        - name: DJ_HOST\n          value: db.lab-a.example.org\n        - name: DJ_PASS\n          value: \"k8sword8\"\n";
+    assert_eq!(
+        content("k8s/deploy.yaml", data),
+        one("datajoint.env-password-entry", 8)
+    );
+}
+
+#[test]
+fn dj_pass_kubernetes_secret_ref_ignored() {
+    let data = "env:\n  - name: DJ_PASS\n    valueFrom:\n      secretKeyRef:\n        name: dj\n        key: password\n";
+    assert_eq!(content("k8s/deploy.yaml", data), vec![]);
+}
+
+#[test]
+fn dj_pass_csh_setenv() {
+    let data = "setenv DJ_HOST db.lab-a.example.org\nsetenv DJ_PASS cshword5\n";
+    assert_eq!(
+        content("scripts/env.csh", data),
+        one("datajoint.env-password", 2)
+    );
+}
+
+#[test]
+fn dj_pass_fish_set() {
+    let data = "set -x DJ_HOST db.lab-a.example.org\nset -gx DJ_PASS \"fishword7\"\n";
+    assert_eq!(
+        content("scripts/env.fish", data),
+        one("datajoint.env-password", 2)
+    );
+}
+
+#[test]
+fn dj_pass_shell_references_ignored() {
+    let data = "setenv DJ_PASS \"$VAULT_PASS\"\nset -gx DJ_PASS (cat ~/.dj_pass)\nset -e DJ_PASS\n";
+    assert_eq!(content("scripts/env.fish", data), vec![]);
+}
