@@ -239,3 +239,50 @@ fn dj_pass_shell_references_ignored() {
     let data = "setenv DJ_PASS \"$VAULT_PASS\"\nset -gx DJ_PASS (cat ~/.dj_pass)\nset -e DJ_PASS\n";
     assert_eq!(content("scripts/env.fish", data), vec![]);
 }
+
+#[test]
+fn dj_code_config_update_dict() {
+    let data = "import datajoint as dj\ndj.config.update({'database.user': 'u', 'database.password': 'updword8'})\n";
+    assert_eq!(
+        content("pipeline/connect.py", data),
+        one("datajoint.code-password", 2)
+    );
+}
+
+#[test]
+fn dj_code_config_update_multiline_dict() {
+    let data = "dj.config.update({\n    'database.host': 'db.example.org',\n    'database.password': 'updword9',\n})\n";
+    assert_eq!(
+        content("pipeline/connect.py", data),
+        one("datajoint.code-password", 3)
+    );
+}
+
+#[test]
+fn dj_code_config_attribute() {
+    let data = "import datajoint as dj\ndj.config.database.password = \"attrword1\"\n";
+    assert_eq!(
+        content("pipeline/connect.py", data),
+        one("datajoint.code-password", 2)
+    );
+}
+
+#[test]
+fn dj_code_config_nested_index() {
+    let data = "import datajoint as dj\ndj.config['database']['password'] = 'nestword2'\n";
+    assert_eq!(
+        content("pipeline/connect.py", data),
+        one("datajoint.code-password", 2)
+    );
+}
+
+#[test]
+fn dj_code_config_references_ignored() {
+    let data = "import os\nimport datajoint as dj\nfrom getpass import getpass\n\
+                dj.config[\"database.password\"] = getpass()\n\
+                dj.config.database.password = os.environ[\"DJ_PASS\"]\n\
+                dj.config.update({'database.password': os.environ['DJ_PASS']})\n\
+                dj.conn(password=os.environ[\"DJ_PASS\"])\n\
+                dj.config['database.password'] = ''\n";
+    assert_eq!(content("pipeline/connect.py", data), vec![]);
+}
