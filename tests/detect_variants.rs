@@ -286,3 +286,21 @@ fn dj_code_config_references_ignored() {
                 dj.config['database.password'] = ''\n";
     assert_eq!(content("pipeline/connect.py", data), vec![]);
 }
+
+#[test]
+fn escaped_json_unicode_quotes() {
+    let data = "{\n  \"cfg\": \"{\\u0022aws_secret_access_key\\u0022: \\u0022GTUb2rxjf04vlaQSm0VmEzEyfwgKaL8YPywjU/mu\\u0022}\"\n}\n";
+    let found = content("deploy/appsettings.json", data);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, 2);
+}
+
+#[test]
+fn escaped_json_unicode_apostrophes() {
+    let data =
+        "{\n  \"cfg\": \"{\\u0027db_password\\u0027: \\u0027Hq3Wr6Ty9Ui2Op5As8Df\\u0027}\"\n}\n";
+    assert_eq!(
+        content("deploy/appsettings.json", data),
+        one("generic.secret-assignment", 2)
+    );
+}

@@ -681,14 +681,23 @@ fn window_around(
 }
 
 /// Returns whether `line` contains an escaped quote or backslash, as a JSON string
-/// inside a JSON document or a notebook cell does.
+/// inside a JSON document or a notebook cell does. Serializers such as
+/// System.Text.Json escape quotes as `\u0022` and `\u0027` instead of `\"`.
 fn has_json_escape(line: &[u8]) -> bool {
     static QUOTE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
     static BACKSLASH: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    static UNICODE_QUOTE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    static UNICODE_APOSTROPHE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
     let quote = QUOTE.get_or_init(|| memchr::memmem::Finder::new(br#"\""#));
     let backslash = BACKSLASH.get_or_init(|| memchr::memmem::Finder::new(br"\\"));
+    let unicode_quote = UNICODE_QUOTE.get_or_init(|| memchr::memmem::Finder::new(br"\u0022"));
+    let unicode_apostrophe =
+        UNICODE_APOSTROPHE.get_or_init(|| memchr::memmem::Finder::new(br"\u0027"));
     memchr::memchr(b'\\', line).is_some()
-        && (quote.find(line).is_some() || backslash.find(line).is_some())
+        && (quote.find(line).is_some()
+            || backslash.find(line).is_some()
+            || unicode_quote.find(line).is_some()
+            || unicode_apostrophe.find(line).is_some())
 }
 
 /// Capture group spans of one match, relative to its window.
