@@ -304,3 +304,27 @@ fn escaped_json_unicode_apostrophes() {
         one("generic.secret-assignment", 2)
     );
 }
+
+#[test]
+fn url_query_password_in_source_strings() {
+    let url = "jdbc:mysql://db.example.org:3306/app?user=app&password=Jk2Lm5No8Pq1Rs4Tu7Vw";
+    for (path, line) in [
+        ("settings.py", format!("JDBC = \"{url}\"")),
+        ("config/db.rb", format!("JDBC = '{url}'")),
+        ("src/db.js", format!("const jdbc = `{url}`;")),
+        ("src/Db.java", format!("String jdbc = \"{url}\";")),
+    ] {
+        let found = content(path, &format!("// db\n{line}\n"));
+        let lines: Vec<u32> = found.iter().map(|(_, line)| *line).collect();
+        assert_eq!(lines, vec![2], "{path}: {found:?}");
+    }
+}
+
+#[test]
+fn url_query_password_in_text_unchanged() {
+    let data = "url: jdbc:postgresql://pg.example.org/app?user=svc&password=Lk3Jh6Gf9Ds2Ap5Oi8Uy\n";
+    assert_eq!(
+        content("db.yaml", data),
+        one("generic.secret-assignment", 1)
+    );
+}
