@@ -328,3 +328,58 @@ fn url_query_password_in_text_unchanged() {
         one("generic.secret-assignment", 1)
     );
 }
+
+#[test]
+fn quoting_styles_in_assignments() {
+    for (path, comment, assignment) in [
+        (
+            "app/settings.py",
+            "# settings",
+            "client_secret = \"\"\"Xq1Zw4Ce7Vr0Bt3Ny6Mu9Ki3\"\"\"",
+        ),
+        (
+            "app/settings.py",
+            "# settings",
+            "client_secret = '''Xq1Zw4Ce7Vr0Bt3Ny6Mu9Ki6'''",
+        ),
+        (
+            "src/Config.cs",
+            "// settings",
+            "var clientSecret = @\"Cq1Xw4Ze7Vr0Bt3Ny6Mu9Ki4\";",
+        ),
+        (
+            "src/config.rs",
+            "// settings",
+            "let client_secret = r#\"Vq1Xw4Ce7Zr0Bt3Ny6Mu9Ki5\"#;",
+        ),
+        (
+            "conf/init.lua",
+            "-- settings",
+            "local api_secret = [[Io9Pa2Sd5Fg8Hj1Kl4Zx7Cv0]]",
+        ),
+        (
+            "config/app.rb",
+            "# settings",
+            "client_secret = %q(Jq1Xw4Ce7Vr0Bt3Ny6Mu9Ki1)",
+        ),
+        (
+            "app/raw.py",
+            "# settings",
+            "client_secret = r\"Zq1Xw4Ce7Vr0Bt3Ny6Mu9Ki2\"",
+        ),
+    ] {
+        assert_line_two(path, comment, assignment);
+    }
+}
+
+#[test]
+fn quoting_styles_references_ignored() {
+    for line in [
+        "client_secret = \"\"\"{client_secret}\"\"\"",
+        "var clientSecret = @\"${CLIENT_SECRET}\";",
+        "local api_secret = [[changeme]]",
+        "client_secret = %q(#{secret})",
+    ] {
+        assert_eq!(content("app/settings.py", line), vec![], "{line:?}");
+    }
+}
