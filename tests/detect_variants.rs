@@ -122,6 +122,16 @@ fn joined_name_other_endings() {
         "clientsecret = Lk3Jh6Gf9Ds2Ap5Oi8Uy",
     );
     assert_line_two("conf/app.ini", "; app", "smtppasswd = Lk3Jh6Gf9Ds2Ap5Oi8Uy");
+    assert_line_two(
+        "conf/app.ini",
+        "; app",
+        "stripeapikey = Lk3Jh6Gf9Ds2Ap5Oi8Uy",
+    );
+    assert_line_two(
+        "conf/app.ini",
+        "; app",
+        "AWSSECRETKEY = Lk3Jh6Gf9Ds2Ap5Oi8Uy",
+    );
 }
 
 #[test]
@@ -132,6 +142,8 @@ fn joined_name_ordinary_words_ignored() {
         "tokenizer = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
         "bypass = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
         "monkey = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
+        "turnkey = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
+        "renderpass = \"Hq3Wr6Ty9Ui2Op5As8Df\"",
     ] {
         let found = content("app/settings.py", line);
         assert_eq!(found, vec![], "{line:?}");

@@ -400,10 +400,20 @@ fn is_secret_word(word: &str) -> bool {
 }
 
 /// Endings that make a word name a credential even when a prefix is glued
-/// on without a separator, as in `PGPASSWORD`, `dbpassword` or `apitoken`.
-/// `key` and `pass` are not among them, because `monkey` and `bypass` are
-/// ordinary words.
-const JOINED_SECRET_ENDINGS: &[&str] = &["password", "passwd", "pwd", "secret", "token"];
+/// on without a separator, as in `PGPASSWORD`, `dbpassword`, `apitoken` or
+/// `stripeapikey`. A bare `key` or `pass` ending does not count, because
+/// `monkey` and `bypass` are ordinary words.
+const JOINED_SECRET_ENDINGS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "secretkey",
+    "accesskey",
+    "privatekey",
+];
 
 fn is_joined_secret_word(word: &str) -> bool {
     JOINED_SECRET_ENDINGS
@@ -707,6 +717,8 @@ mod tests {
             "MYSQL_PWD",
             "apitoken",
             "clientsecret",
+            "STRIPEAPIKEY",
+            "awssecretkey",
         ] {
             assert!(is_secret_name(name.as_bytes()), "{name}");
         }
