@@ -395,3 +395,25 @@ fn quoting_styles_references_ignored() {
         assert_eq!(content("app/settings.py", line), vec![], "{line:?}");
     }
 }
+
+#[test]
+fn connection_string_password_in_source() {
+    let cs = "Server=db.example.org;Database=app;User Id=sa;Password=Hq3Wr6Ty9Ui2Op5As8Df;";
+    for (path, line) in [
+        ("src/Db.cs", format!("var cs = \"{cs}\";")),
+        ("src/Db.java", format!("String cs = \"{cs}\";")),
+        ("app/db.py", format!("CS = '{cs}'")),
+    ] {
+        let found = content(path, &format!("// db\n{line}\n"));
+        let lines: Vec<u32> = found.iter().map(|(_, line)| *line).collect();
+        assert_eq!(lines, vec![2], "{path}: {found:?}");
+    }
+}
+
+#[test]
+fn connection_string_in_yaml_unchanged() {
+    let data = "db: \"Server=db.example.org;User Id=sa;Password=Hq3Wr6Ty9Ui2Op5As8Df;\"\n";
+    let found = content("config/db.yaml", data);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_ne!(found[0].0, "generic.connection-string-password");
+}
