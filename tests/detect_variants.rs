@@ -417,3 +417,19 @@ fn connection_string_in_yaml_unchanged() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_ne!(found[0].0, "generic.connection-string-password");
 }
+
+#[test]
+fn tool_option_sshpass_and_redis_cli() {
+    for line in [
+        "sshpass -p 'Hq3Wr6Ty9Ui2Op5As8Df' ssh deploy@host",
+        "redis-cli -a Yt6Re4Wq2Lk9Jh7Gf5Ds ping",
+    ] {
+        assert_line_two("scripts/ops.sh", "#!/bin/sh", line);
+    }
+}
+
+#[test]
+fn tool_option_references_ignored() {
+    let data = "sshpass -p \"$SSH_PASS\" ssh deploy@host\nredis-cli -h cache -p 6379 ping\n";
+    assert_eq!(content("scripts/ops.sh", data), vec![]);
+}
