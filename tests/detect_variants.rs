@@ -433,3 +433,12 @@ fn tool_option_references_ignored() {
     let data = "sshpass -p \"$SSH_PASS\" ssh deploy@host\nredis-cli -h cache -p 6379 ping\n";
     assert_eq!(content("scripts/ops.sh", data), vec![]);
 }
+
+#[test]
+fn go_mysql_dsn_password() {
+    assert_line_two(
+        "internal/db/db.go",
+        "package db",
+        "const dsn = \"app:Pw9Ok8Ij7Uh6Yg5Tf4Rd@tcp(db.example.org:3306)/app\"",
+    );
+}
