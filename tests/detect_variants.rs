@@ -442,3 +442,12 @@ fn go_mysql_dsn_password() {
         "const dsn = \"app:Pw9Ok8Ij7Uh6Yg5Tf4Rd@tcp(db.example.org:3306)/app\"",
     );
 }
+
+#[test]
+fn dj_pass_ecs_environment_entry() {
+    let data = "{\n  \"environment\": [\n    {\n      \"name\": \"DJ_PASS\",\n      \"value\": \"ecsword4\"\n    }\n  ]\n}\n";
+    assert_eq!(
+        content("deploy/task-definition.json", data),
+        one("datajoint.env-password-entry", 5)
+    );
+}
