@@ -451,3 +451,11 @@ fn dj_pass_ecs_environment_entry() {
         one("datajoint.env-password-entry", 5)
     );
 }
+
+#[test]
+fn dj_pass_windows_setx() {
+    assert_eq!(
+        content("env.bat", "@echo off\nsetx DJ_PASS setxword13\n"),
+        one("datajoint.env-password", 2)
+    );
+}
