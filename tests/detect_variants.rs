@@ -1,6 +1,7 @@
 //! Detector behaviour on less common but valid spellings of known
 //! credentials: JSON laid out over several lines, other shell syntaxes,
-//! other quoting styles and other encodings of line breaks.
+//! other quoting styles, other encodings of line breaks, and passwords
+//! inside URLs, connection strings and tool options in source code.
 
 use std::sync::OnceLock;
 
