@@ -173,6 +173,8 @@ fn pem_commented_out_each_prefix() {
         ("src/keys.ts", "// "),
         ("db/seed.sql", "-- "),
         ("conf/app.ini", "; "),
+        ("src/keys.c", " * "),
+        ("scripts/setup.m", "% "),
     ] {
         let data = format!(
             "first line\n{prefix}-----BEGIN RSA PRIVATE KEY-----\n{prefix}{KEY_LINE_1}\n\
