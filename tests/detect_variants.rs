@@ -462,3 +462,18 @@ fn dj_pass_windows_setx() {
         one("datajoint.env-password", 2)
     );
 }
+
+#[test]
+fn env_entry_secret_kubernetes() {
+    let data = "spec:\n  containers:\n    - name: api\n      env:\n        - name: DB_HOST\n          value: db.example.org\n        - name: DB_PASSWORD\n          value: \"Hq3Wr6Ty9Ui2Op5As8Df\"\n";
+    assert_eq!(
+        content("k8s/deploy.yaml", data),
+        one("generic.env-entry-secret", 8)
+    );
+}
+
+#[test]
+fn env_entry_workflow_steps_ignored() {
+    let data = "jobs:\n  build:\n    steps:\n      - name: Checkout\n        uses: actions/checkout@v4\n      - name: token\n        value: ${{ secrets.TOKEN }}\n";
+    assert_eq!(content(".github/workflows/ci.yml", data), vec![]);
+}
