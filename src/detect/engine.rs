@@ -681,14 +681,23 @@ fn window_around(
 }
 
 /// Returns whether `line` contains an escaped quote or backslash, as a JSON string
-/// inside a JSON document or a notebook cell does.
+/// inside a JSON document or a notebook cell does. Serializers such as
+/// System.Text.Json escape quotes as `\u0022` and `\u0027` instead of `\"`.
 fn has_json_escape(line: &[u8]) -> bool {
     static QUOTE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
     static BACKSLASH: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    static UNICODE_QUOTE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    static UNICODE_APOSTROPHE: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
     let quote = QUOTE.get_or_init(|| memchr::memmem::Finder::new(br#"\""#));
     let backslash = BACKSLASH.get_or_init(|| memchr::memmem::Finder::new(br"\\"));
+    let unicode_quote = UNICODE_QUOTE.get_or_init(|| memchr::memmem::Finder::new(br"\u0022"));
+    let unicode_apostrophe =
+        UNICODE_APOSTROPHE.get_or_init(|| memchr::memmem::Finder::new(br"\u0027"));
     memchr::memchr(b'\\', line).is_some()
-        && (quote.find(line).is_some() || backslash.find(line).is_some())
+        && (quote.find(line).is_some()
+            || backslash.find(line).is_some()
+            || unicode_quote.find(line).is_some()
+            || unicode_apostrophe.find(line).is_some())
 }
 
 /// Capture group spans of one match, relative to its window.
@@ -751,7 +760,8 @@ fn datajoint_context(text: &[u8]) -> DatajointContext {
 }
 
 /// Keeps the base64 body of a PEM-style block: the lines between the
-/// BEGIN and END markers, without escapes, quotes or line breaks.
+/// BEGIN and END markers, without escapes, XML character references,
+/// quotes, line breaks or line comment markers.
 fn pem_body(block: &[u8]) -> Vec<u8> {
     let body_start = block
         .windows(5)
@@ -762,9 +772,35 @@ fn pem_body(block: &[u8]) -> Vec<u8> {
     let body_end = memchr::memmem::rfind(block, b"-----END").unwrap_or(block.len());
     let body = &block[body_start.min(body_end)..body_end];
     let mut out = Vec::with_capacity(body.len());
+    let mut line_start = true;
     let mut i = 0;
     while i < body.len() {
         let byte = body[i];
+        if byte == b'\n' {
+            line_start = true;
+            i += 1;
+            continue;
+        }
+        if line_start && matches!(byte, b' ' | b'\t') {
+            i += 1;
+            continue;
+        }
+        // `// ` opens a commented-out line. Base64 has no spaces, so a
+        // line that starts with `//` and a space is not body text.
+        let comment = body[i..].starts_with(b"// ") || body[i..].starts_with(b"//\t");
+        line_start = false;
+        if comment {
+            i += 2;
+            continue;
+        }
+        if byte == b'&' && body.get(i + 1) == Some(&b'#') {
+            // Skip an XML character reference such as `&#10;`.
+            match body[i..].iter().position(|&b| b == b';') {
+                Some(end) => i += end + 1,
+                None => i += 1,
+            }
+            continue;
+        }
         if byte == b'\\' {
             // Skip an escaped line break such as `\n` or `\\r`.
             i += 1;
@@ -833,6 +869,18 @@ fn resolve_cluster(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pem_body_ignores_comments_and_references() {
+        let plain = pem_body(b"-----BEGIN PRIVATE KEY-----\nAbCd+/==\n-----END PRIVATE KEY-----");
+        let commented =
+            pem_body(b"// -----BEGIN PRIVATE KEY-----\n// AbCd+/==\n// -----END PRIVATE KEY-----");
+        let xml =
+            pem_body(b"-----BEGIN PRIVATE KEY-----&#10;AbCd+/==&#xA;-----END PRIVATE KEY-----");
+        assert_eq!(plain, b"AbCd+/==");
+        assert_eq!(commented, plain);
+        assert_eq!(xml, plain);
+    }
 
     #[test]
     fn pem_body_ignores_escapes() {

@@ -396,7 +396,29 @@ fn name_words(name: &[u8]) -> Vec<String> {
 
 fn is_secret_word(word: &str) -> bool {
     let singular = word.strip_suffix('s').unwrap_or(word);
-    SECRET_WORDS.contains(&word) || SECRET_WORDS.contains(&singular)
+    SECRET_WORDS.contains(&word) || SECRET_WORDS.contains(&singular) || is_joined_secret_word(word)
+}
+
+/// Endings that make a word name a credential even when a prefix is glued
+/// on without a separator, as in `PGPASSWORD`, `dbpassword`, `apitoken` or
+/// `stripeapikey`. A bare `key` or `pass` ending does not count, because
+/// `monkey` and `bypass` are ordinary words.
+const JOINED_SECRET_ENDINGS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "secretkey",
+    "accesskey",
+    "privatekey",
+];
+
+fn is_joined_secret_word(word: &str) -> bool {
+    JOINED_SECRET_ENDINGS
+        .iter()
+        .any(|ending| word.len() > ending.len() && word.ends_with(ending))
 }
 
 /// Returns whether an assigned name ends in a password-, secret-, token- or
@@ -690,6 +712,13 @@ mod tests {
             "auth_token",
             "DB_PASSWORD_PROD",
             "password2",
+            "PGPASSWORD",
+            "dbpassword",
+            "MYSQL_PWD",
+            "apitoken",
+            "clientsecret",
+            "STRIPEAPIKEY",
+            "awssecretkey",
         ] {
             assert!(is_secret_name(name.as_bytes()), "{name}");
         }
@@ -700,6 +729,9 @@ mod tests {
             "monkey",
             "bypass",
             "author",
+            "compass",
+            "passwordless",
+            "tokenizer",
         ] {
             assert!(!is_secret_name(name.as_bytes()), "{name}");
         }
