@@ -136,6 +136,9 @@ fn describe_location(location: &Location) -> String {
         let day = &commit.date[..commit.date.len().min(10)];
         text.push_str(&format!("  commit {short} ({day}, {})", commit.author));
     }
+    if location.in_head == Some(true) {
+        text.push_str("  still in HEAD");
+    }
     // A ref that points straight at a tree or blob gives a location with
     // refs but no commit.
     if !location.refs.is_empty() {
