@@ -771,3 +771,51 @@ fn check_closed_stdout_no_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(output.status.code(), Some(101), "{stderr}");
 }
+
+#[test]
+fn check_notes_password_in_datajoint_json() {
+    let repo = TempRepo::new();
+    repo.write(
+        "datajoint.json",
+        r#"{"database": {"host": "localhost", "user": "demo_user", "password": "demo_user"}}"#,
+    );
+    repo.write(
+        "sub/datajoint.json",
+        r#"{"database.host": "db.example.org", "database.password": ""}"#,
+    );
+    repo.commit_all("configs");
+
+    let output = repo.tightlip(&["check", "--format", "json"]);
+    let report = common::json_of(&output);
+    let problems: Vec<(String, String)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["kind"].as_str().unwrap().into(),
+                p["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        problems.contains(&("password-in-config-file".into(), "datajoint.json".into())),
+        "{problems:?}"
+    );
+    assert!(
+        !problems
+            .iter()
+            .any(|(_, path)| path == "sub/datajoint.json"),
+        "an empty password is not a problem: {problems:?}"
+    );
+
+    let scan = common::json_of(&repo.tightlip(&["scan", "--format", "json"]));
+    let ids: Vec<&str> = scan["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"hygiene.password-in-config-file"), "{ids:?}");
+    assert!(ids.contains(&"datajoint.config-password"), "{ids:?}");
+}

@@ -49,6 +49,10 @@ pub enum ProblemKind {
     /// not read a symlinked `.gitignore`, and `--fix` does not write
     /// through it.
     GitignoreSymlink,
+    /// A `datajoint.json` sets `database.password`. DataJoint 2.x reads
+    /// the password from `.secrets/database.password` or `DJ_PASS`, which
+    /// stay out of git; a password in the config file travels with it.
+    PasswordInConfigFile,
     /// The check itself could not run on a path.
     CheckFailed,
 }
@@ -67,6 +71,7 @@ impl ProblemKind {
             ProblemKind::SensitiveFileTracked => "sensitive-file-tracked",
             ProblemKind::SymlinkOutsideTree => "symlink-outside-tree",
             ProblemKind::GitignoreSymlink => "gitignore-symlink",
+            ProblemKind::PasswordInConfigFile => "password-in-config-file",
             ProblemKind::CheckFailed => "check-failed",
         }
     }
@@ -162,6 +167,9 @@ pub fn try_check(path: &Path) -> anyhow::Result<Vec<Problem>> {
         check_sensitive_file(&tree, file, &mut problems);
     }
     check_gitignore_symlink(&tree, &mut problems);
+    for dir in &scan.config_dirs {
+        check_config_password(&tree, dir, &mut problems);
+    }
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.kind.cmp(&b.kind)));
     problems.dedup();
     Ok(problems)
@@ -577,6 +585,60 @@ fn check_gitignore_symlink(tree: &Worktree, problems: &mut Vec<Problem>) {
         path: ".gitignore".into(),
         detail: ".gitignore is a symbolic link; git does not read a symlinked .gitignore, so none of its patterns apply".into(),
         remedy: Some("replace the link with a regular file that holds the patterns and commit it: cp --remove-destination \"$(readlink -f .gitignore)\" .gitignore".into()),
+        mode: None,
+        dir: None,
+    });
+}
+
+/// Largest `datajoint.json` read for the password check, in bytes.
+const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
+
+/// Reports a `datajoint.json` under `dir` that sets a non-empty
+/// `database.password`, in the flat dotted form or nested under
+/// `database`. Symbolic links and files that are not valid JSON are left
+/// to the scan and to `tightlip config`.
+fn check_config_password(tree: &Worktree, dir: &BString, problems: &mut Vec<Problem>) {
+    let relative = if dir.is_empty() {
+        CONFIG_FILENAME.to_string()
+    } else {
+        format!("{}/{CONFIG_FILENAME}", dir.to_str_lossy())
+    };
+    let path = tree.root.join(&relative);
+    let Ok(meta) = std::fs::symlink_metadata(&path) else {
+        return;
+    };
+    if !meta.is_file() || meta.len() > MAX_CONFIG_SIZE {
+        return;
+    }
+    let Ok(text) = std::fs::read(&path) else {
+        return;
+    };
+    let Ok(serde_json::Value::Object(config)) = serde_json::from_slice::<serde_json::Value>(&text)
+    else {
+        return;
+    };
+    let flat = config.get("database.password");
+    let nested = config.get("database").and_then(|d| d.get("password"));
+    let is_set = |value: Option<&serde_json::Value>| match value {
+        Some(serde_json::Value::String(text)) => !text.trim().is_empty(),
+        Some(serde_json::Value::Number(_)) => true,
+        _ => false,
+    };
+    if !(is_set(flat) || is_set(nested)) {
+        return;
+    }
+    problems.push(Problem {
+        kind: ProblemKind::PasswordInConfigFile,
+        severity: Severity::Low,
+        path: relative,
+        detail: "datajoint.json sets database.password; DataJoint 2.x expects the password in \
+                 .secrets/database.password or the DJ_PASS environment variable, which stay out of git"
+            .into(),
+        remedy: Some(
+            "move the value to .secrets/database.password (git-ignored, mode 0600) or DJ_PASS, \
+             delete it from datajoint.json, and rotate it if the file was ever committed"
+                .into(),
+        ),
         mode: None,
         dir: None,
     });
