@@ -69,22 +69,11 @@ fn raise(finding: &mut Finding) {
 fn tree_paths(repo: &gix::Repository, commit: &str) -> Option<Vec<BString>> {
     let id = gix::ObjectId::from_hex(commit.as_bytes()).ok()?;
     let tree = repo.find_commit(id).ok()?.tree().ok()?;
-    let mut recorder = gix::traverse::tree::Recorder::default();
-    if let Err(error) = tree.traverse().breadthfirst(&mut recorder) {
-        log::debug!("cannot list the tree of commit {commit}: {error}");
-        return None;
+    match crate::source::listing::tree_listing(&tree) {
+        Ok(paths) => Some(paths),
+        Err(error) => {
+            log::debug!("cannot list the tree of commit {commit}: {error}");
+            None
+        }
     }
-    let paths = recorder
-        .records
-        .into_iter()
-        .filter(|entry| !entry.mode.is_tree())
-        .map(|entry| {
-            let mut path = entry.filepath;
-            if entry.mode.is_commit() {
-                path.extend_from_slice(b"/.git");
-            }
-            path
-        })
-        .collect();
-    Some(paths)
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::cli::{Format, GlobalArgs};
 use crate::report::display_path;
 use crate::resolver::repo::{EffectiveConfig, effective_config_files, effective_config_files_at};
+use crate::source::listing::{index_listing, tree_listing};
 
 /// Lists configuration roots of the working tree containing `dir`, or of
 /// the tree of `commit` when given. Exits 1 when a secrets file that feeds
@@ -150,17 +151,7 @@ fn write_json(
 
 fn index_paths(repo: &gix::Repository) -> anyhow::Result<HashSet<BString>> {
     let index = repo.index_or_empty().context("failed to read the index")?;
-    Ok(index
-        .entries()
-        .iter()
-        .map(|entry| {
-            let mut path = entry.path(&index).to_owned();
-            if entry.mode == gix::index::entry::Mode::COMMIT {
-                path.extend_from_slice(b"/.git");
-            }
-            path
-        })
-        .collect())
+    Ok(index_listing(&index).into_iter().collect())
 }
 
 /// Lists every file on disk below `root`, ignored or not, because DataJoint reads
@@ -194,20 +185,5 @@ fn commit_paths(repo: &gix::Repository, rev: &str) -> anyhow::Result<Vec<BString
         .with_context(|| format!("object {id} is missing"))?
         .peel_to_tree()
         .with_context(|| format!("`{rev}` does not name a commit or tree"))?;
-    let mut recorder = gix::traverse::tree::Recorder::default();
-    tree.traverse()
-        .breadthfirst(&mut recorder)
-        .with_context(|| format!("failed to read the tree of `{rev}`"))?;
-    Ok(recorder
-        .records
-        .into_iter()
-        .filter(|entry| !entry.mode.is_tree())
-        .map(|entry| {
-            let mut path = entry.filepath;
-            if entry.mode.is_commit() {
-                path.extend_from_slice(b"/.git");
-            }
-            path
-        })
-        .collect())
+    tree_listing(&tree).with_context(|| format!("failed to read the tree of `{rev}`"))
 }

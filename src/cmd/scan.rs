@@ -7,6 +7,7 @@ use bstr::ByteSlice;
 use crate::cli::{GlobalArgs, ScanLimits};
 use crate::detect::{Detector, DetectorOptions};
 use crate::finding::{Finding, MatchKind};
+use crate::source::listing::is_under;
 use crate::source::worktree::scan_worktree;
 
 /// Scans the working tree under `path`. Inside a repository the hygiene
@@ -31,7 +32,7 @@ pub fn run(path: &Path, limits: &ScanLimits, global: &GlobalArgs) -> anyhow::Res
             .iter()
             .filter(|problem| {
                 let about = problem.dir.as_deref().unwrap_or(&problem.path);
-                is_under(about, &prefix)
+                is_under(about.as_bytes(), prefix.as_bytes())
             })
             .map(|problem| problem.to_finding())
             .filter(|finding| !repeats_path_finding(finding, &report.findings))
@@ -40,12 +41,6 @@ pub fn run(path: &Path, limits: &ScanLimits, global: &GlobalArgs) -> anyhow::Res
     }
     report.stats.ignored += detector.suppressed();
     super::emit(&report, global)
-}
-
-fn is_under(path: &str, prefix: &str) -> bool {
-    prefix.is_empty()
-        || path == prefix
-        || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
 }
 
 /// Whether a "git tracks this file" hygiene finding only repeats a path

@@ -39,17 +39,7 @@ pub fn run(global: &GlobalArgs, path: &Path, limits: &ScanLimits) -> anyhow::Res
     // files DataJoint reads as configuration.
     if !report.findings.is_empty() {
         let index = repo.index_or_empty().context("failed to read the index")?;
-        let listing: Vec<bstr::BString> = index
-            .entries()
-            .iter()
-            .map(|entry| {
-                let mut path = entry.path(&index).to_owned();
-                if entry.mode == gix::index::entry::Mode::COMMIT {
-                    path.extend_from_slice(b"/.git");
-                }
-                path
-            })
-            .collect();
+        let listing = crate::source::listing::index_listing(&index);
         crate::effective::mark_with_listing(&mut report, &listing);
     }
 

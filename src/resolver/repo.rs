@@ -39,9 +39,7 @@ impl EffectiveConfig {
     }
 }
 
-fn under(path: &[u8], dir: &[u8]) -> bool {
-    dir.is_empty() || path == dir || (path.starts_with(dir) && path.get(dir.len()) == Some(&b'/'))
-}
+use crate::source::listing::is_under as under;
 
 fn parent(path: &[u8]) -> &[u8] {
     match path.rfind_byte(b'/') {

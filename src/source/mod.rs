@@ -5,5 +5,6 @@ pub mod added;
 pub mod cache_tree;
 pub mod history;
 pub mod index;
+pub mod listing;
 pub mod push;
 pub mod worktree;

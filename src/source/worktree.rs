@@ -14,6 +14,7 @@ use std::time::Instant;
 use bstr::{BString, ByteSlice, ByteVec};
 use rayon::prelude::*;
 
+use super::listing::{index_listing, is_under};
 use crate::detect::{BlobScan, Detector};
 use crate::finding::{Location, Match, Report, SkipReason, Skipped, group_matches};
 
@@ -225,20 +226,13 @@ fn repo_files(root: &Path, dir: &Path) -> Result<FileList, WorktreeError> {
     let prefix = relative_bytes(dir, root);
     let mut skipped = Vec::new();
     let mut chosen: BTreeSet<BString> = BTreeSet::new();
-    let mut listing: Vec<BString> = Vec::new();
 
     let index = repo
         .index_or_empty()
         .map_err(|e| index_error(Box::new(e)))?;
+    let mut listing = index_listing(&index);
     for entry in index.entries() {
         let path = entry.path(&index);
-        if entry.mode == gix::index::entry::Mode::COMMIT {
-            let mut boundary = path.to_owned();
-            boundary.extend_from_slice(b"/.git");
-            listing.push(boundary);
-        } else {
-            listing.push(path.to_owned());
-        }
         if !is_under(path, &prefix) {
             continue;
         }
@@ -301,14 +295,6 @@ fn repo_files(root: &Path, dir: &Path) -> Result<FileList, WorktreeError> {
         skipped,
         listing,
     })
-}
-
-/// Whether `path` is `prefix` itself or lies below it; an empty prefix
-/// contains every path.
-fn is_under(path: &[u8], prefix: &[u8]) -> bool {
-    prefix.is_empty()
-        || path == prefix
-        || (path.starts_with(prefix) && path.get(prefix.len()) == Some(&b'/'))
 }
 
 fn plain_files(dir: &Path) -> FileList {
