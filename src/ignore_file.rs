@@ -11,7 +11,7 @@
 //!   files, for test fixtures and rule examples.
 //!
 //! In globs `*` stays within one directory and `**` crosses directories.
-//! The file holds fingerprints and paths only, never a secret value, so
+//! The file contains fingerprints and paths only, never a secret value, so
 //! committing it is safe. Every command reads the same file the same way.
 
 use std::collections::{BTreeSet, HashMap};
@@ -47,7 +47,7 @@ pub enum IgnoreFileError {
     },
 }
 
-/// Where an entry applies.
+/// The paths an entry applies to.
 #[derive(Debug)]
 enum Scope {
     Everywhere,
@@ -80,7 +80,7 @@ pub struct IgnoreList {
     by_path: Vec<Entry>,
 }
 
-/// What applying an ignore list did to a report.
+/// The outcome of applying an ignore list to a report.
 #[derive(Debug, Default)]
 pub struct Applied {
     /// Locations removed.
@@ -181,7 +181,7 @@ impl IgnoreList {
         self.by_fingerprint.is_empty() && self.by_path.is_empty()
     }
 
-    /// The file the entries came from.
+    /// Returns the file the entries came from.
     pub fn file(&self) -> &Path {
         &self.file
     }

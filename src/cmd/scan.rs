@@ -43,9 +43,9 @@ pub fn run(path: &Path, limits: &ScanLimits, global: &GlobalArgs) -> anyhow::Res
     super::emit(&report, global)
 }
 
-/// Whether a "git tracks this file" hygiene finding only repeats a path
-/// rule's finding for the same file (a committed `.env`, a file under
-/// `.secrets/`).
+/// Returns true when a "git tracks this file" hygiene finding only repeats
+/// a path rule's finding for the same file (a committed `.env`, a file
+/// under `.secrets/`).
 fn repeats_path_finding(hygiene: &Finding, findings: &[Finding]) -> bool {
     let path = &hygiene.locations[0].path;
     hygiene.rule_id.ends_with("-tracked")

@@ -67,7 +67,7 @@ pub(super) fn write(
         write_skipped(report, out)?;
         write_summary(report, out)?;
     } else if !report.skipped.is_empty() {
-        // Quiet output still says that the scan was incomplete.
+        // Quiet output still reports that the scan was incomplete.
         writeln!(
             out,
             "skipped {} files or blobs (run without -q to list them)",

@@ -190,7 +190,8 @@ fn single_file(path: &Path) -> FileList {
     }
 }
 
-/// Whether `dir` is (or lies inside) a repository without a working tree.
+/// Returns true when `dir` is, or lies inside, a repository without a
+/// working tree.
 fn is_bare_repository(dir: &Path) -> bool {
     gix::discover(dir).is_ok_and(|repo| repo.workdir().is_none())
 }
@@ -347,8 +348,8 @@ struct Walked {
 
 /// Walks `dir` in parallel and returns regular files. In a repository the
 /// walk honours `.gitignore`, `.git/info/exclude` and the global excludes
-/// file; hidden files are always included because `.env` and `.secrets/`
-/// are exactly what a scan must see.
+/// file. Hidden files are always included, because a scan must see `.env`
+/// and `.secrets/`.
 fn walk(dir: &Path, in_repo: bool) -> Walked {
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
@@ -435,7 +436,7 @@ fn walk(dir: &Path, in_repo: bool) -> Walked {
     }
 }
 
-/// The path an `ignore` walk error is about, when it names one.
+/// Returns the path an `ignore` walk error names, if any.
 fn walk_error_path(error: &ignore::Error) -> Option<PathBuf> {
     match error {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
